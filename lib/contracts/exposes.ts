@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { exposeIdSchema } from './common';
+import { metricsSchema } from './metrics';
+
+export const createExposeRequestSchema = z
+  .object({
+    title: z.string().trim().min(1, 'title is required').max(120, 'title must be at most 120 characters'),
+    body: z.string().trim().min(1, 'body is required').max(5000, 'body must be at most 5000 characters'),
+    ttlHours: z.number().int().min(1).max(720).optional(),
+  })
+  .strict();
+export type CreateExposeRequest = z.infer<typeof createExposeRequestSchema>;
+
+export const listExposesQuerySchema = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+
+export const exposeParamsSchema = z.object({ id: exposeIdSchema });
+
+export const exposeSchema = z.object({
+  exposeId: exposeIdSchema,
+  title: z.string(),
+  body: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  expired: z.boolean(),
+  version: z.number().int(),
+  metrics: metricsSchema,
+  myVote: z.enum(['upvote', 'downvote']).nullable().optional(),
+});
+export type Expose = z.infer<typeof exposeSchema>;
+
+export const exposesPageSchema = z.object({ exposes: z.array(exposeSchema), nextCursor: z.string().nullable() });
+export type ExposesPage = z.infer<typeof exposesPageSchema>;

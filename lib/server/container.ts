@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import type { AppConfig } from './config';
+import { seedIfEmpty } from './domain/demo-content';
+import { newExposeId } from './domain/ids';
+import { createRateLimits, type RateLimits } from './http/rate-limits';
+import { openPglite } from './store/open-pglite';
+import { openPostgres } from './store/open-postgres';
+import { createStore } from './store/open-store';
+import type { Store } from './store/port';
+
+/** Everything the process shares, chosen once from configuration. */
+export interface Container {
+  config: AppConfig;
+  store: Store;
+  sessionSecret: string;
+  rateLimits: RateLimits;
+  redis?: Redis;
+  now: () => Date;
+  newExposeId: () => string;
+  close(): Promise<void>;
+}
+
+/** SESSION_SECRET, else a secret generated once and kept in DATA_DIR (embedded mode only). */
+function resolveSessionSecret(config: AppConfig): string {
+  if (config.sessionSecret) return config.sessionSecret;
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = path.join(config.dataDir, 'session-secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(48).toString('base64url');
+    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return secret;
+  }
+}
+
+export async function openConfiguredStore(config: AppConfig): Promise<Store> {
+  const db = config.databaseUrl
+    ? await openPostgres({
+        url: config.databaseUrl,
+        poolSize: config.dbPoolSize,
+        connectTimeoutMs: config.dbConnectTimeoutMs,
+        statementTimeoutMs: config.dbStatementTimeoutMs,
+      })
+    : await openPglite(config.dataDir);
+  return createStore(db);
+}
+
+export interface ContainerOverrides {
+  store?: Store;
+  now?: () => Date;
+  rateLimitsEnabled?: boolean;
+}
+
+export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
+  const sessionSecret = resolveSessionSecret(config);
+  const store = overrides.store ?? (await openConfiguredStore(config));
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : undefined;
+  // A Redis outage must not crash the process; the limits fall back to memory meanwhile.
+  redis?.on('error', () => {});
+  const now = overrides.now ?? (() => new Date());
+  const container: Container = {
+    config,
+    store,
+    sessionSecret,
+    rateLimits: createRateLimits({ redis, enabled: overrides.rateLimitsEnabled ?? true }),
+    redis,
+    now,
+    newExposeId,
+    async close() {
+      redis?.disconnect();
+      await store.close();
+    },
+  };
+  if (config.seedDemo) await seedIfEmpty({ store, now, newId: newExposeId });
+  return container;
+}

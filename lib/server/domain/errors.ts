@@ -1,0 +1,25 @@
+import type { ErrorCode } from '@/lib/contracts/errors';
+
+/** A rule said no. The HTTP layer maps `code` to a status (lib/server/http/errors.ts). */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+/** The database could not be reached in time; thrown by the store adapter, answered 503. */
+export class UnavailableError extends DomainError {
+  constructor(cause?: unknown) {
+    super('unavailable', 'The database is unavailable; try again shortly.', 2);
+    this.name = 'UnavailableError';
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+export const notFound = (what = 'expose') => new DomainError('not_found', `No such ${what}.`);
+export const invalidInput = (message: string) => new DomainError('invalid_input', message);

@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Container } from '@/lib/server/container';
+import { DomainError } from '@/lib/server/domain/errors';
+import { errorHandler, sendError, toHttpError } from './errors';
+import { registerIdentity } from './identity';
+import type { ApiRoute } from './route';
+import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
+import { healthRoute } from './routes/health';
+
+export const API_ROUTES: readonly ApiRoute[] = [healthRoute, listExposesRoute, createExposeRoute, getExposeRoute];
+
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Renders every non-API path (Next's request handler); absent in API-only tests. */
+  pageHandler?: PageHandler;
+  routes?: readonly ApiRoute[];
+}
+
+/** Log lines carry the method, path and request id; never the client IP or user agent. */
+export const loggerSerializers = {
+  req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: req.url, id: req.id }),
+};
+
+export async function buildApp(container: Container, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 16 * 1024,
+    trustProxy: container.config.trustProxy,
+    disableRequestLogging: true,
+    genReqId: () => crypto.randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Only JSON bodies are accepted; anything else is a 415 from Fastify, mapped below.
+  app.removeContentTypeParser(['text/plain']);
+  await app.register(cookie, { secret: container.sessionSecret });
+  registerIdentity(app, container.sessionSecret);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  app.setErrorHandler(errorHandler);
+
+  for (const route of opts.routes ?? API_ROUTES) route(app, container);
+
+  // Every path outside /api goes to Next before any body parsing; unknown /api paths get a JSON 404.
+  app.all('/*', {
+    onRequest: async (request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      if (path === '/api' || path.startsWith('/api/') || !opts.pageHandler) {
+        throw new DomainError('not_found', 'No such endpoint.');
+      }
+      reply.hijack();
+      await opts.pageHandler(request.raw, reply.raw);
+    },
+    handler: async () => undefined,
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const mapped = toHttpError(new DomainError('not_found', 'No such endpoint.'));
+    if (mapped) sendError(reply, mapped);
+  });
+  return app;
+}

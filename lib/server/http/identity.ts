@@ -1,0 +1,54 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+export const SESSION_COOKIE = 'ec_sid';
+/** Set on requests handed to Next so pages know the caller; any incoming copy is discarded first. */
+export const SESSION_HEADER = 'x-ec-session';
+const SESSION_ID = /^[A-Za-z0-9_-]{24}$/;
+const ONE_YEAR_S = 365 * 24 * 3600;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    sessionId: string;
+    /** Keyed hash of the client IP (never the IP itself) for rate limits. */
+    ipHash: string;
+  }
+}
+
+export const newSessionId = (): string => randomBytes(18).toString('base64url'); // 144 bits
+
+/**
+ * Gives every visitor an anonymous, signed session cookie on their first response (page or API).
+ * The cookie is written on the raw response so it also reaches responses that Next renders.
+ */
+export function registerIdentity(app: FastifyInstance, secret: string): void {
+  const ipKey = createHmac('sha256', secret).update('ip-hash-key').digest();
+  app.decorateRequest('sessionId', '');
+  app.decorateRequest('ipHash', '');
+  app.addHook('onRequest', async (request, reply) => {
+    request.ipHash = createHmac('sha256', ipKey).update(request.ip).digest('base64url').slice(0, 22);
+    const existing = readSession(app, request);
+    if (existing) {
+      request.sessionId = existing;
+    } else {
+      request.sessionId = newSessionId();
+      const cookie = app.serializeCookie(SESSION_COOKIE, app.signCookie(request.sessionId), {
+        httpOnly: true,
+        sameSite: 'lax',
+        path: '/',
+        maxAge: ONE_YEAR_S,
+        secure: request.protocol === 'https',
+      });
+      reply.raw.setHeader('set-cookie', cookie);
+    }
+    delete request.raw.headers[SESSION_HEADER];
+    request.raw.headers[SESSION_HEADER] = request.sessionId;
+  });
+}
+
+function readSession(app: FastifyInstance, request: FastifyRequest): string | null {
+  const raw = request.cookies[SESSION_COOKIE];
+  if (!raw) return null;
+  const unsigned = app.unsignCookie(raw);
+  return unsigned.valid && unsigned.value && SESSION_ID.test(unsigned.value) ? unsigned.value : null;
+}

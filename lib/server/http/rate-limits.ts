@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import { DomainError } from '@/lib/server/domain/errors';
+
+/**
+ * The rate limits (README "Rate limits"). Each action has windows keyed by the session and by the
+ * salted IP hash, so neither a new cookie nor a shared IP lifts the limit alone.
+ */
+export const RATE_LIMIT_POLICY = {
+  createExpose: [
+    { by: 'session', points: 10, durationSec: 3600 },
+    { by: 'ip', points: 30, durationSec: 3600 },
+  ],
+  vote: [
+    { by: 'session', points: 120, durationSec: 60 },
+    { by: 'ip', points: 1200, durationSec: 60 },
+  ],
+  view: [{ by: 'ip', points: 600, durationSec: 60 }],
+  share: [
+    { by: 'session', points: 30, durationSec: 60 },
+    { by: 'ip', points: 300, durationSec: 60 },
+  ],
+  comment: [
+    { by: 'session', points: 5, durationSec: 60 },
+    { by: 'session', points: 30, durationSec: 3600 },
+    { by: 'ip', points: 60, durationSec: 3600 },
+  ],
+  stream: [{ by: 'ip', points: 120, durationSec: 60 }],
+} as const satisfies Record<string, readonly { by: 'session' | 'ip'; points: number; durationSec: number }[]>;
+
+export type RateLimitName = keyof typeof RATE_LIMIT_POLICY;
+
+export interface RateLimitKeys {
+  sessionId: string;
+  ipHash: string;
+}
+
+export interface RateLimits {
+  /** Takes one point from every window of `name`; throws `rate_limited` with Retry-After when one is spent. */
+  consume(name: RateLimitName, keys: RateLimitKeys): Promise<void>;
+}
+
+interface Window {
+  by: 'session' | 'ip';
+  limiter: RateLimiterAbstract;
+}
+
+/** Memory by default; Redis (shared by all instances) with an in-memory fallback while Redis is down. */
+export function createRateLimits(opts: { redis?: Redis; enabled: boolean }): RateLimits {
+  if (!opts.enabled) return { consume: async () => {} };
+  const windows = new Map<RateLimitName, Window[]>();
+  for (const [name, specs] of Object.entries(RATE_LIMIT_POLICY) as [RateLimitName, (typeof RATE_LIMIT_POLICY)[RateLimitName]][]) {
+    windows.set(
+      name,
+      specs.map((spec, i) => {
+        const base = { points: spec.points, duration: spec.durationSec, keyPrefix: `ec:rl:${name}:${spec.by}:${i}` };
+        const memory = new RateLimiterMemory(base);
+        const limiter = opts.redis
+          ? new RateLimiterRedis({ ...base, storeClient: opts.redis, insuranceLimiter: memory })
+          : memory;
+        return { by: spec.by, limiter };
+      }),
+    );
+  }
+  return {
+    async consume(name, keys) {
+      for (const w of windows.get(name) ?? []) {
+        try {
+          await w.limiter.consume(w.by === 'session' ? keys.sessionId : keys.ipHash);
+        } catch (res) {
+          if (res instanceof RateLimiterRes) {
+            throw new DomainError(
+              'rate_limited',
+              'Too many requests; slow down.',
+              Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+            );
+          }
+          throw res;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodType, z } from 'zod';
+import { idempotencyKeySchema } from '@/lib/contracts/common';
+import { DomainError } from '@/lib/server/domain/errors';
+import type { Container } from '@/lib/server/container';
+import type { RateLimitName } from './rate-limits';
+
+type Infer<S> = S extends ZodType ? z.output<S> : undefined;
+
+export interface RouteContext<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  sessionId: string;
+  ipHash: string;
+  /** The client IP and user agent, for the viewer hash only: never stored, never logged. */
+  ip: string;
+  userAgent: string;
+  idempotencyKey?: string;
+  container: Container;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface RouteResult {
+  status?: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<BS extends ZodType | undefined, QS extends ZodType | undefined, PS extends ZodType | undefined> {
+  method: 'GET' | 'POST';
+  url: string;
+  body?: BS;
+  querystring?: QS;
+  params?: PS;
+  rateLimit?: RateLimitName;
+  handler: (ctx: RouteContext<Infer<BS>, Infer<QS>, Infer<PS>>) => Promise<RouteResult | void>;
+}
+
+export type ApiRoute = (app: FastifyInstance, container: Container) => void;
+
+/** Compares scheme-normalised hosts, so `http://localhost:80` equals Host `localhost:80`. */
+function sameOrigin(origin: string, request: FastifyRequest): boolean {
+  const host = request.headers.host;
+  try {
+    return host !== undefined && new URL(origin).host === new URL(`${request.protocol}://${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The one wrapper every API route goes through. It owns write checks (Origin, JSON), rate limits,
+ * parsing (zod through the type provider), identity and the Idempotency-Key header; errors thrown
+ * anywhere are mapped by the app's error handler. A route only declares what it needs.
+ */
+export function defineRoute<
+  BS extends ZodType | undefined = undefined,
+  QS extends ZodType | undefined = undefined,
+  PS extends ZodType | undefined = undefined,
+>(spec: RouteSpec<BS, QS, PS>): ApiRoute {
+  const isWrite = spec.method === 'POST';
+  return (app, container) => {
+    app.route({
+      method: spec.method,
+      url: spec.url,
+      schema: Object.fromEntries(
+        Object.entries({ body: spec.body, querystring: spec.querystring, params: spec.params }).filter(([, s]) => s),
+      ),
+      // Runs before the body is read: a foreign Origin or a non-JSON body is refused unparsed.
+      onRequest: async (request) => {
+        if (isWrite) {
+          const origin = request.headers.origin;
+          if (origin !== undefined && !sameOrigin(origin, request)) {
+            throw new DomainError('forbidden_origin', 'Cross-site writes are not allowed.');
+          }
+          const type = request.headers['content-type'] ?? '';
+          if (!/^application\/json\s*(;|$)/i.test(type)) {
+            throw new DomainError('unsupported_media_type', 'Send the body as application/json.');
+          }
+        }
+        if (spec.rateLimit) {
+          await container.rateLimits.consume(spec.rateLimit, { sessionId: request.sessionId, ipHash: request.ipHash });
+        }
+      },
+      handler: async (request, reply) => {
+        const rawKey = request.headers['idempotency-key'];
+        let idempotencyKey: string | undefined;
+        if (rawKey !== undefined) {
+          const parsed = idempotencyKeySchema.safeParse(rawKey);
+          if (!parsed.success) throw new DomainError('invalid_input', 'Idempotency-Key must be 1-128 visible ASCII characters.');
+          idempotencyKey = parsed.data;
+        }
+        const result = await spec.handler({
+          body: request.body as Infer<BS>,
+          query: request.query as Infer<QS>,
+          params: request.params as Infer<PS>,
+          sessionId: request.sessionId,
+          ipHash: request.ipHash,
+          ip: request.ip,
+          userAgent: request.headers['user-agent'] ?? '',
+          idempotencyKey,
+          container,
+          request,
+          reply,
+        });
+        if (!result) return reply;
+        if (result.headers) reply.headers(result.headers);
+        return reply.code(result.status ?? 200).send(result.body);
+      },
+    });
+  };
+}

@@ -1,0 +1,33 @@
+import { createExposeRequestSchema, exposeParamsSchema, listExposesQuerySchema } from '@/lib/contracts/exposes';
+import { createExpose, getExpose, listExposes } from '@/lib/server/domain/exposes';
+import { defineRoute } from '../route';
+
+// GET /api/exposes — the feed, newest first, expired ones left out.
+export const listExposesRoute = defineRoute({
+  method: 'GET',
+  url: '/api/exposes',
+  querystring: listExposesQuerySchema,
+  handler: async ({ query, sessionId, container }) => ({
+    body: await listExposes(container, { limit: query.limit, cursor: query.cursor, sessionId }),
+  }),
+});
+
+// POST /api/exposes — creates an expose with an optional lifetime.
+export const createExposeRoute = defineRoute({
+  method: 'POST',
+  url: '/api/exposes',
+  body: createExposeRequestSchema,
+  rateLimit: 'createExpose',
+  handler: async ({ body, container }) => ({
+    status: 201,
+    body: await createExpose({ store: container.store, now: container.now, newId: container.newExposeId }, body),
+  }),
+});
+
+// GET /api/exposes/{id} — one expose with the caller's vote.
+export const getExposeRoute = defineRoute({
+  method: 'GET',
+  url: '/api/exposes/:id',
+  params: exposeParamsSchema,
+  handler: async ({ params, sessionId, container }) => ({ body: await getExpose(container, params.id, sessionId) }),
+});

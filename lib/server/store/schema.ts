@@ -1,0 +1,122 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  check,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+
+const counter = (name: string) => bigint(name, { mode: 'number' }).notNull().default(0);
+
+/** One row per expose; the counters are the source of truth for its metrics. netVotes is derived. */
+export const exposes = pgTable(
+  'exposes',
+  {
+    id: text('id').primaryKey(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+    views: counter('views'),
+    comments: counter('comments'),
+    upvotes: counter('upvotes'),
+    downvotes: counter('downvotes'),
+    shares: counter('shares'),
+    version: counter('version'),
+  },
+  (t) => [
+    index('exposes_feed_idx').on(t.createdAt.desc(), t.id.desc()),
+    check(
+      'exposes_counters_non_negative',
+      sql`${t.views} >= 0 and ${t.comments} >= 0 and ${t.upvotes} >= 0 and ${t.downvotes} >= 0 and ${t.shares} >= 0`,
+    ),
+  ],
+);
+
+/** The caller's vote state: one row per (expose, session), value -1/0/+1. */
+export const votes = pgTable(
+  'votes',
+  {
+    exposeId: text('expose_id')
+      .notNull()
+      .references(() => exposes.id, { onDelete: 'cascade' }),
+    sessionId: text('session_id').notNull(),
+    value: smallint('value').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.exposeId, t.sessionId] }),
+    check('votes_value_range', sql`${t.value} in (-1, 0, 1)`),
+  ],
+);
+
+/** View de-duplication: one row per (expose, viewer hash) until it expires. */
+export const viewDedup = pgTable(
+  'view_dedup',
+  {
+    exposeId: text('expose_id')
+      .notNull()
+      .references(() => exposes.id, { onDelete: 'cascade' }),
+    viewerHash: text('viewer_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.exposeId, t.viewerHash] }), index('view_dedup_expires_idx').on(t.expiresAt)],
+);
+
+/** Daily random salts for the viewer hash, shared by all instances, deleted after 48 h. */
+export const viewSalts = pgTable('view_salts', {
+  day: text('day').primaryKey(),
+  salt: text('salt').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** Idempotency keys, scoped to (session, endpoint, expose), with the first reply. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    sessionId: text('session_id').notNull(),
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    statusCode: smallint('status_code').notNull(),
+    response: jsonb('response').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sessionId, t.scope, t.key] }),
+    index('idempotency_keys_created_idx').on(t.createdAt),
+  ],
+);
+
+export const comments = pgTable(
+  'comments',
+  {
+    id: text('id').primaryKey(),
+    exposeId: text('expose_id')
+      .notNull()
+      .references(() => exposes.id, { onDelete: 'cascade' }),
+    body: text('body').notNull(),
+    authorName: text('author_name').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('comments_page_idx').on(t.exposeId, t.createdAt.desc(), t.id.desc())],
+);
+
+export const shares = pgTable(
+  'shares',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    exposeId: text('expose_id')
+      .notNull()
+      .references(() => exposes.id, { onDelete: 'cascade' }),
+    channel: text('channel').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('shares_expose_idx').on(t.exposeId)],
+);

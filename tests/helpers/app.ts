@@ -1,0 +1,41 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '@/lib/server/config';
+import { createContainer, type Container, type ContainerOverrides } from '@/lib/server/container';
+import { buildApp } from '@/lib/server/http/app';
+import type { Store } from '@/lib/server/store/port';
+
+export interface TestApp {
+  app: FastifyInstance;
+  container: Container;
+  close(): Promise<void>;
+}
+
+/** The real Fastify app over a real store, without Next (API tests go through inject). */
+export async function createTestApp(
+  store: Store,
+  opts: { env?: Record<string, string>; overrides?: ContainerOverrides } = {},
+): Promise<TestApp> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ec-test-'));
+  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SEED_DEMO: '0', LOG_LEVEL: 'silent', ...opts.env });
+  const container = await createContainer(config, { store, ...opts.overrides });
+  const app = await buildApp(container);
+  await app.ready();
+  return {
+    app,
+    container,
+    async close() {
+      await app.close();
+    },
+  };
+}
+
+/** Pulls the session cookie out of a response so the next request acts as the same visitor. */
+export function sessionCookieOf(res: { headers: Record<string, unknown> }): string {
+  const raw = res.headers['set-cookie'];
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof first !== 'string') throw new Error('no session cookie set');
+  return first.split(';')[0]!;
+}
