@@ -1,9 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SESSION_HEADER } from '@/lib/server/session-header';
 
 export const SESSION_COOKIE = 'ec_sid';
-/** Set on requests handed to Next so pages know the caller; any incoming copy is discarded first. */
-export const SESSION_HEADER = 'x-ec-session';
 const SESSION_ID = /^[A-Za-z0-9_-]{24}$/;
 const ONE_YEAR_S = 365 * 24 * 3600;
 
