@@ -19,7 +19,7 @@ export const createCommentRequestSchema = z
     authorName: z
       .string()
       .transform(cleanCommentText)
-      .pipe(z.string().min(1).max(40))
+      .pipe(z.string().min(1, 'authorName must not be empty').max(40, 'authorName must be at most 40 characters'))
       .optional(),
   })
   .strict();

@@ -16,6 +16,13 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /** 0 switches every rate limit off (benchmarks only). */
+  RATE_LIMITS: z.enum(['0', '1']).default('1'),
+  /** Open live streams (SSE) per instance, and per client IP hash on one instance. */
+  MAX_STREAMS: z.coerce.number().int().min(1).default(2000),
+  MAX_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** Comment line on idle streams, under every proxy's idle timeout. */
+  STREAM_KEEPALIVE_MS: z.coerce.number().int().min(10).max(120_000).default(15_000),
 });
 
 export interface AppConfig {
@@ -30,6 +37,10 @@ export interface AppConfig {
   trustProxy: boolean;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   dbPoolSize: number;
+  rateLimits: boolean;
+  maxStreams: number;
+  maxStreamsPerIp: number;
+  streamKeepAliveMs: number;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
 }
@@ -64,6 +75,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     trustProxy: e.TRUST_PROXY === '1',
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
+    rateLimits: e.RATE_LIMITS === '1',
+    maxStreams: e.MAX_STREAMS,
+    maxStreamsPerIp: e.MAX_STREAMS_PER_IP,
+    streamKeepAliveMs: e.STREAM_KEEPALIVE_MS,
     dbConnectTimeoutMs: 2_000,
     dbStatementTimeoutMs: 2_500,
   };

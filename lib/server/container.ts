@@ -5,7 +5,12 @@ import { Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import { seedIfEmpty } from './domain/demo-content';
 import { newExposeId } from './domain/ids';
+import { startMaintenance } from './domain/maintenance';
+import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
 import { createRateLimits, type RateLimits } from './http/rate-limits';
+import type { MetricsBus } from './live/bus';
+import { createMemoryBus } from './live/memory-bus';
+import { createRedisBus } from './live/redis-bus';
 import { openPglite } from './store/open-pglite';
 import { openPostgres } from './store/open-postgres';
 import { createStore } from './store/open-store';
@@ -20,6 +25,10 @@ export interface Container {
   redis?: Redis;
   now: () => Date;
   newExposeId: () => string;
+  /** Viewer keys for view de-duplication, with the daily salts cached. */
+  viewers: ViewerHasher;
+  /** Live fan-out of committed metrics changes: in-process, or Redis pub/sub across instances. */
+  bus: MetricsBus;
   close(): Promise<void>;
 }
 
@@ -53,6 +62,9 @@ export interface ContainerOverrides {
   store?: Store;
   now?: () => Date;
   rateLimitsEnabled?: boolean;
+  /** Off in tests that call runMaintenance themselves; default on. */
+  maintenance?: boolean;
+  bus?: MetricsBus;
 }
 
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -64,15 +76,22 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   // A Redis outage must not crash the process; the limits fall back to memory meanwhile.
   redis?.on('error', () => {});
   const now = overrides.now ?? (() => new Date());
+  const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl }) : createMemoryBus());
+  // Expired view de-dup rows, old salts and idempotency keys; an unref'd timer, stopped on close.
+  const stopMaintenance = overrides.maintenance === false ? () => {} : startMaintenance({ store, now });
   const container: Container = {
     config,
     store,
     sessionSecret,
-    rateLimits: createRateLimits({ redis, enabled: overrides.rateLimitsEnabled ?? true }),
+    rateLimits: createRateLimits({ redis, enabled: overrides.rateLimitsEnabled ?? config.rateLimits }),
     redis,
     now,
     newExposeId,
+    viewers: createViewerHasher({ store }),
+    bus,
     async close() {
+      stopMaintenance();
+      await bus.close();
       redis?.disconnect();
       await store.close();
     },

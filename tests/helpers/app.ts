@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '@/lib/server/config';
 import { createContainer, type Container, type ContainerOverrides } from '@/lib/server/container';
-import { buildApp } from '@/lib/server/http/app';
+import { buildApp, type BuildAppOptions } from '@/lib/server/http/app';
 import type { Store } from '@/lib/server/store/port';
 
 export interface TestApp {
@@ -16,18 +16,20 @@ export interface TestApp {
 /** The real Fastify app over a real store, without Next (API tests go through inject). */
 export async function createTestApp(
   store: Store,
-  opts: { env?: Record<string, string>; overrides?: ContainerOverrides } = {},
+  opts: { env?: Record<string, string>; overrides?: ContainerOverrides; app?: BuildAppOptions } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ec-test-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SEED_DEMO: '0', LOG_LEVEL: 'silent', ...opts.env });
   const container = await createContainer(config, { store, ...opts.overrides });
-  const app = await buildApp(container);
+  const app = await buildApp(container, opts.app);
   await app.ready();
   return {
     app,
     container,
+    /** Closes the app (and a Redis connection); the store belongs to the test database. */
     async close() {
       await app.close();
+      container.redis?.disconnect();
     },
   };
 }

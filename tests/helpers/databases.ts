@@ -1,9 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Database } from '@/lib/server/store/database';
 import { openPglite } from '@/lib/server/store/open-pglite';
 import { openPostgres } from '@/lib/server/store/open-postgres';
 import { createStore } from '@/lib/server/store/open-store';
 import type { Store } from '@/lib/server/store/port';
+
+// The driver under each store, for tests that inspect tables directly (dumpTables).
+const databases = new WeakMap<Store, Database>();
+const track = (db: Database): Store => {
+  const store = createStore(db);
+  databases.set(store, db);
+  return store;
+};
+
+/** The Database a test store was opened on. */
+export function databaseOf(store: Store): Database {
+  const db = databases.get(store);
+  if (!db) throw new Error('not a store opened by testDatabases()');
+  return db;
+}
 
 export interface TestDatabase {
   name: 'pglite' | 'postgres';
@@ -20,7 +36,7 @@ const pglite = (): TestDatabase => {
   return {
     name: 'pglite',
     async open() {
-      const store = createStore(await openPglite(null));
+      const store = track(await openPglite(null));
       stores.push(store);
       return store;
     },
@@ -54,7 +70,7 @@ const postgres = (adminUrl: string): TestDatabase => {
         await admin((c) => c.query(`create database ${dbName}`));
         created = true;
       }
-      const store = createStore(
+      const store = track(
         await openPostgres({ url: url.toString(), poolSize: 20, connectTimeoutMs: 2000, statementTimeoutMs: 5000 }),
       );
       stores.push(store);

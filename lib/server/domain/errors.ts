@@ -23,3 +23,8 @@ export class UnavailableError extends DomainError {
 
 export const notFound = (what = 'expose') => new DomainError('not_found', `No such ${what}.`);
 export const invalidInput = (message: string) => new DomainError('invalid_input', message);
+export const expired = () => new DomainError('expired', 'This expose has expired and takes no more changes.');
+export const idempotencyKeyInUse = () =>
+  new DomainError('idempotency_key_in_use', 'A request with this Idempotency-Key is still running; retry shortly.', 1);
+export const idempotencyKeyReused = () =>
+  new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.');

@@ -7,10 +7,28 @@ import { DomainError } from '@/lib/server/domain/errors';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { registerIdentity } from './identity';
 import type { ApiRoute } from './route';
+import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
 import { healthRoute } from './routes/health';
+import { metricsRoute } from './routes/metrics';
+import { shareRoute } from './routes/shares';
+import { streamRoute } from './routes/stream';
+import { viewRoute } from './routes/views';
+import { voteRoute } from './routes/votes';
 
-export const API_ROUTES: readonly ApiRoute[] = [healthRoute, listExposesRoute, createExposeRoute, getExposeRoute];
+export const API_ROUTES: readonly ApiRoute[] = [
+  healthRoute,
+  listExposesRoute,
+  createExposeRoute,
+  getExposeRoute,
+  voteRoute,
+  viewRoute,
+  shareRoute,
+  listCommentsRoute,
+  createCommentRoute,
+  metricsRoute,
+  streamRoute,
+];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
@@ -30,7 +48,9 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 16 * 1024,
-    trustProxy: container.config.trustProxy,
+    // One hop: the address our own proxy appended (the rightmost X-Forwarded-For entry). Trusting
+    // every hop would let a client choose its IP by sending its own X-Forwarded-For.
+    trustProxy: container.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     // Per-request access lines cost throughput; errors and warnings are still logged with the request id.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => crypto.randomUUID(),

@@ -31,6 +31,11 @@ export const RATE_LIMIT_POLICY = {
     { by: 'ip', points: 60, durationSec: 3600 },
   ],
   stream: [{ by: 'ip', points: 120, durationSec: 60 }],
+  /** Batch metrics reads and comment pages. */
+  read: [
+    { by: 'session', points: 300, durationSec: 60 },
+    { by: 'ip', points: 1200, durationSec: 60 },
+  ],
 } as const satisfies Record<string, readonly { by: 'session' | 'ip'; points: number; durationSec: number }[]>;
 
 export type RateLimitName = keyof typeof RATE_LIMIT_POLICY;

@@ -1,12 +1,38 @@
-import type { Database } from './database';
+import type { Database, SqlExecutor } from './database';
+import { commentReadQueries, commentWriteQueries } from './comment-queries';
 import { exposeQueries } from './expose-queries';
-import type { Store } from './port';
+import { idempotencyQueries, idempotencyWriteQueries } from './idempotency-queries';
+import { maintenanceQueries } from './maintenance-queries';
+import { metricsQueries } from './metrics-queries';
+import type { Store, WriteQueries } from './port';
+import { saltQueries } from './salt-queries';
+import { shareQueries } from './share-queries';
+import { viewQueries } from './view-queries';
+import { voteQueries } from './vote-queries';
+
+/** The single-statement writes, over the database or over one transaction. */
+function writeQueries(db: SqlExecutor): WriteQueries {
+  return {
+    ...viewQueries(db),
+    ...shareQueries(db),
+    ...commentWriteQueries(db),
+    ...voteQueries(db),
+    ...idempotencyWriteQueries(db),
+  };
+}
 
 /** The Postgres adapter of the storage port, over either driver. */
 export function createStore(db: Database): Store {
   return {
     kind: db.kind,
     ...exposeQueries(db),
+    ...writeQueries(db),
+    ...metricsQueries(db),
+    ...commentReadQueries(db),
+    ...saltQueries(db),
+    ...idempotencyQueries(db),
+    ...maintenanceQueries(db),
+    transaction: (work) => db.transaction((tx) => work(writeQueries(tx))),
     close: () => db.close(),
   };
 }

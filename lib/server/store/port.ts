@@ -41,4 +41,128 @@ export interface ExposeStore {
   countExposes(): Promise<number>;
 }
 
-export type Store = ExposeStore & { readonly kind: 'pglite' | 'postgres'; close(): Promise<void> };
+/**
+ * What every metrics write reports about its expose, read in the same statement as the write.
+ * Writes take a LIST of operations for one expose so that a coalescer can later fold concurrent
+ * requests into one statement with one counter update (DESIGN.md "Hot-row writes").
+ */
+export interface WriteResult {
+  /** False when the expose had expired at `now`: nothing was written. */
+  open: boolean;
+  counters: CounterRow;
+  /** Vote value (-1/0/+1) per session of the operations, for those that have one. */
+  votes: Map<string, number>;
+}
+
+export interface ViewOp {
+  sessionId: string;
+  viewerHash: string;
+  /** The same viewer's hash under yesterday's salt; an unexpired row under it also counts as seen. */
+  previousHash: string | null;
+}
+
+export interface ShareOp {
+  sessionId: string;
+  channel: string;
+}
+
+export interface NewComment {
+  id: string;
+  sessionId: string;
+  body: string;
+  authorName: string;
+}
+
+export interface CommentRow {
+  id: string;
+  exposeId: string;
+  body: string;
+  authorName: string;
+  createdAt: Date;
+}
+
+export interface VoteChange {
+  sessionId: string;
+  value: number;
+}
+
+export interface IdempotencyRef {
+  sessionId: string;
+  scope: string;
+  key: string;
+}
+
+export type IdempotencyClaim =
+  | { state: 'claimed' }
+  /** Another request holds the key and has not finished (or raced us to the insert). */
+  | { state: 'pending'; fingerprint: string | null; since: Date | null }
+  | { state: 'done'; fingerprint: string; statusCode: number; response: unknown };
+
+/** Writes that run as one statement each; usable on the store or inside `transaction`. */
+export interface WriteQueries {
+  /**
+   * Counts the views whose viewer has no unexpired dedup row (under either hash); inserts
+   * (or revives expired) rows until `until`, and adds the number inserted to `views`.
+   * `counted[i]` tells whether op i was counted. Null when the expose does not exist.
+   */
+  applyViews(
+    exposeId: string,
+    ops: readonly ViewOp[],
+    opts: { now: Date; until: Date },
+  ): Promise<(WriteResult & { counted: boolean[] }) | null>;
+  /** Records one share row per op and adds their number to `shares`. Null when the expose does not exist. */
+  applyShares(exposeId: string, ops: readonly ShareOp[], opts: { now: Date }): Promise<WriteResult | null>;
+  /** Inserts the comments (created at `now`) and adds their number to `comments`. */
+  insertComments(exposeId: string, comments: readonly NewComment[], opts: { now: Date }): Promise<WriteResult | null>;
+  /**
+   * Votes, step 1 of 2 (inside one transaction): makes sure each session has a vote row (0 when
+   * new) and locks those rows until commit, so concurrent requests of one session serialise here.
+   * Returns each session's current value. Locks nothing when the expose is closed.
+   */
+  lockVotes(exposeId: string, sessionIds: readonly string[], opts: { now: Date }): Promise<(WriteResult & { current: Map<string, number> }) | null>;
+  /**
+   * Votes, step 2 of 2: stores the new values and adds the deltas to the counters in one statement.
+   * The database does the arithmetic (`upvotes = upvotes + delta`).
+   */
+  writeVotes(
+    exposeId: string,
+    changes: readonly VoteChange[],
+    delta: { upvotes: number; downvotes: number },
+    opts: { now: Date },
+  ): Promise<CounterRow>;
+  /** Stores the first reply for a claimed key; must run in the effect's transaction. */
+  completeIdempotencyKey(ref: IdempotencyRef, reply: { statusCode: number; response: unknown }): Promise<void>;
+}
+
+export interface MetricsRow extends CounterRow {
+  id: string;
+  /** The caller's vote value, when any. */
+  vote: number | null;
+}
+
+export interface MetricsStore extends WriteQueries {
+  /** Counters (and the caller's vote) of the given ids; unknown ids are left out. */
+  findMetrics(ids: readonly string[], sessionId: string | undefined): Promise<MetricsRow[]>;
+  /** Newest first, ties by id descending, strictly after `after` when given. */
+  listComments(exposeId: string, opts: { limit: number; after?: FeedCursor }): Promise<CommentRow[]>;
+  /** Runs `work` in one transaction; nothing it wrote survives a throw. Use only `tx` inside. */
+  transaction<T>(work: (tx: WriteQueries) => Promise<T>): Promise<T>;
+
+  /** Today's salt: `candidate` is stored unless another instance stored one first; the winner is returned. */
+  ensureSalt(day: string, candidate: string, opts: { now: Date }): Promise<string>;
+  findSalt(day: string): Promise<string | null>;
+
+  /** Claims `ref` for a new request in its own statement (committed at once). */
+  claimIdempotencyKey(ref: IdempotencyRef, fingerprint: string, opts: { now: Date; staleBefore: Date }): Promise<IdempotencyClaim>;
+  /** Drops an unfinished claim after its request failed, so a retry can run. */
+  releaseIdempotencyKey(ref: IdempotencyRef): Promise<void>;
+
+  /** Deletes what has outlived its purpose; returns how many rows of each kind went. */
+  deleteExpired(opts: { dedupBefore: Date; saltsBeforeDay: string; idempotencyBefore: Date }): Promise<{
+    viewDedup: number;
+    viewSalts: number;
+    idempotencyKeys: number;
+  }>;
+}
+
+export type Store = ExposeStore & MetricsStore & { readonly kind: 'pglite' | 'postgres'; close(): Promise<void> };

@@ -14,6 +14,15 @@ import {
 
 const counter = (name: string) => bigint(name, { mode: 'number' }).notNull().default(0);
 
+/**
+ * Keyset cursors carry a JS Date (millisecond precision); a row stored with microseconds would sit
+ * between two cursor values and be skipped. Rows that pages walk are created at whole milliseconds.
+ */
+const createdAtMs = () =>
+  timestamp('created_at', { withTimezone: true, mode: 'date' })
+    .notNull()
+    .default(sql`date_trunc('milliseconds', now())`);
+
 /** One row per expose; the counters are the source of truth for its metrics. netVotes is derived. */
 export const exposes = pgTable(
   'exposes',
@@ -21,7 +30,7 @@ export const exposes = pgTable(
     id: text('id').primaryKey(),
     title: text('title').notNull(),
     body: text('body').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdAt: createdAtMs(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
     views: counter('views'),
     comments: counter('comments'),
@@ -76,7 +85,10 @@ export const viewSalts = pgTable('view_salts', {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 
-/** Idempotency keys, scoped to (session, endpoint, expose), with the first reply. */
+/**
+ * Idempotency keys, scoped to (session, endpoint, expose), with the first reply. A row whose
+ * status_code is null is a claim: the first request with that key is still running.
+ */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
@@ -84,8 +96,8 @@ export const idempotencyKeys = pgTable(
     scope: text('scope').notNull(),
     key: text('key').notNull(),
     fingerprint: text('fingerprint').notNull(),
-    statusCode: smallint('status_code').notNull(),
-    response: jsonb('response').notNull(),
+    statusCode: smallint('status_code'),
+    response: jsonb('response'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
@@ -103,7 +115,7 @@ export const comments = pgTable(
       .references(() => exposes.id, { onDelete: 'cascade' }),
     body: text('body').notNull(),
     authorName: text('author_name').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    createdAt: createdAtMs(),
   },
   (t) => [index('comments_page_idx').on(t.exposeId, t.createdAt.desc(), t.id.desc())],
 );

@@ -1,0 +1,59 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  name: string;
+  connections: number;
+  durationSec: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface LoadSpec {
+  name: string;
+  url: string;
+  connections: number;
+  durationSec: number;
+  method?: 'GET' | 'POST';
+  path: string;
+  /** Builds the body of the n-th request (n counts across all connections). */
+  body?: (n: number) => unknown;
+  /** Extra headers of the n-th request. */
+  headers?: (n: number) => Record<string, string>;
+}
+
+/** One bounded autocannon run; every request may differ (distinct viewers, sessions, exposes). */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  let n = 0;
+  const result = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: spec.durationSec,
+    requests: [
+      {
+        method: spec.method ?? 'GET',
+        path: spec.path,
+        setupRequest: (req) => {
+          const i = n++;
+          const headers: Record<string, string> = { ...spec.headers?.(i) };
+          if (spec.body) headers['content-type'] = 'application/json';
+          return { ...req, headers, body: spec.body ? JSON.stringify(spec.body(i)) : undefined };
+        },
+      },
+    ],
+  });
+  return {
+    name: spec.name,
+    connections: spec.connections,
+    durationSec: spec.durationSec,
+    reqPerSec: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}

@@ -1,0 +1,56 @@
+import type { MetricsSnapshot, VoteType } from '@/lib/contracts/metrics';
+import { publishSnapshot, type MetricsBus } from '@/lib/server/live/bus';
+import type { MetricsStore } from '@/lib/server/store/port';
+import { myVoteFromValue, toSnapshot } from './expose-view';
+import { planVotes, voteValueOf, type VoteValue } from './vote-transition';
+import { assertWritable } from './assert-writable';
+
+export interface VoteDeps {
+  store: Pick<MetricsStore, 'transaction'>;
+  now: () => Date;
+  /** Committed changes go out to live subscribers; absent in store-only tests. */
+  bus?: MetricsBus;
+}
+
+export interface VoteOp {
+  sessionId: string;
+  value: VoteValue;
+}
+
+/**
+ * Sets several sessions' votes on one expose in ONE transaction: lock the sessions' vote rows,
+ * plan the transition, write rows and counter deltas together. Returns one snapshot per op, each
+ * with that session's resulting vote. Nothing changes (and `version` stays) when no state changes.
+ * A change is published to live subscribers after the commit, never before.
+ */
+export async function applyVoteBatch(deps: VoteDeps, exposeId: string, ops: readonly VoteOp[]): Promise<MetricsSnapshot[]> {
+  const now = deps.now();
+  const { snapshots, changed } = await deps.store.transaction(async (tx) => {
+    const locked = assertWritable(
+      await tx.lockVotes(
+        exposeId,
+        ops.map((o) => o.sessionId),
+        { now },
+      ),
+    );
+    const plan = planVotes(locked.current, ops);
+    const counters =
+      plan.changes.length > 0 ? await tx.writeVotes(exposeId, plan.changes, plan.delta, { now }) : locked.counters;
+    return {
+      snapshots: ops.map((op) => toSnapshot(exposeId, counters, myVoteFromValue(plan.finals.get(op.sessionId)))),
+      changed: plan.changes.length > 0,
+    };
+  });
+  if (changed && snapshots[0]) publishSnapshot(deps.bus, snapshots[0]);
+  return snapshots;
+}
+
+export async function recordVote(
+  deps: VoteDeps,
+  input: { exposeId: string; sessionId: string; voteType: VoteType },
+): Promise<MetricsSnapshot> {
+  const [snapshot] = await applyVoteBatch(deps, input.exposeId, [
+    { sessionId: input.sessionId, value: voteValueOf(input.voteType) },
+  ]);
+  return snapshot!;
+}

@@ -1,0 +1,26 @@
+import { createCommentRequestSchema, listCommentsQuerySchema } from '@/lib/contracts/comments';
+import { addComment, listComments } from '@/lib/server/domain/comments';
+import { fromReply } from '../reply';
+import { defineRoute } from '../route';
+
+// GET /api/expose/comments?exposeId=&limit=&cursor= — newest first, cursor pagination.
+export const listCommentsRoute = defineRoute({
+  method: 'GET',
+  url: '/api/expose/comments',
+  querystring: listCommentsQuerySchema,
+  rateLimit: 'read',
+  handler: async ({ query, container, reply }) => {
+    reply.header('cache-control', 'no-store');
+    return { body: await listComments(container, query) };
+  },
+});
+
+// POST /api/expose/comments — one comment per Idempotency-Key; 201 with the comment and the metrics.
+export const createCommentRoute = defineRoute({
+  method: 'POST',
+  url: '/api/expose/comments',
+  body: createCommentRequestSchema,
+  rateLimit: 'comment',
+  handler: async ({ body, sessionId, idempotencyKey, container }) =>
+    fromReply(await addComment(container, { ...body, sessionId, idempotencyKey })),
+});

@@ -1,0 +1,14 @@
+import { shareRequestSchema } from '@/lib/contracts/metrics';
+import { recordShare } from '@/lib/server/domain/record-share';
+import { fromReply } from '../reply';
+import { defineRoute } from '../route';
+
+// POST /api/expose/share — +1 share with its channel, once per Idempotency-Key.
+export const shareRoute = defineRoute({
+  method: 'POST',
+  url: '/api/expose/share',
+  body: shareRequestSchema,
+  rateLimit: 'share',
+  handler: async ({ body, sessionId, idempotencyKey, container }) =>
+    fromReply(await recordShare(container, { ...body, sessionId, idempotencyKey })),
+});

@@ -1,0 +1,14 @@
+import { viewRequestSchema } from '@/lib/contracts/metrics';
+import { recordView } from '@/lib/server/domain/record-view';
+import { defineRoute } from '../route';
+
+// POST /api/expose/views — counts a view once per viewer per expose per 24 h; bots never count.
+export const viewRoute = defineRoute({
+  method: 'POST',
+  url: '/api/expose/views',
+  body: viewRequestSchema,
+  rateLimit: 'view',
+  handler: async ({ body, sessionId, ip, userAgent, container }) => ({
+    body: await recordView(container, { exposeId: body.exposeId, sessionId, ip, userAgent }),
+  }),
+});

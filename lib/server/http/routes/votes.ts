@@ -1,0 +1,12 @@
+import { voteRequestSchema } from '@/lib/contracts/metrics';
+import { recordVote } from '@/lib/server/domain/record-vote';
+import { defineRoute } from '../route';
+
+// POST /api/expose/vote — sets the caller's vote to the named state; the same state again is a no-op.
+export const voteRoute = defineRoute({
+  method: 'POST',
+  url: '/api/expose/vote',
+  body: voteRequestSchema,
+  rateLimit: 'vote',
+  handler: async ({ body, sessionId, container }) => ({ body: await recordVote(container, { ...body, sessionId }) }),
+});

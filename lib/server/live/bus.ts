@@ -1,0 +1,48 @@
+import type { MetricsSnapshot } from '@/lib/contracts/metrics';
+
+/** What the live stream carries: the metrics object of API.md without the caller's `myVote`. */
+export type LiveSnapshot = Omit<MetricsSnapshot, 'myVote'>;
+
+export const toLiveSnapshot = ({ exposeId, version, metrics }: MetricsSnapshot): LiveSnapshot => ({
+  exposeId,
+  version,
+  metrics: { ...metrics },
+});
+
+export type BusListener = (snapshot: LiveSnapshot) => void;
+
+export interface SubscribeOptions {
+  /**
+   * Called when events may have been missed (the cross-instance link was down and is back).
+   * Snapshots are complete, so the subscriber heals by re-reading the current state of its ids.
+   */
+  onGap?: () => void;
+}
+
+/**
+ * The fan-out port (DESIGN.md "live fan-out"): committed metrics changes go in, every subscriber of
+ * that expose on every instance gets them. Delivery is at-most-once and may reorder; receivers keep
+ * the highest `version` per expose, which makes both harmless.
+ */
+export interface MetricsBus {
+  /** Fire-and-forget: never throws, never waits on the network. Call it after the commit. */
+  publish(snapshot: LiveSnapshot): void;
+  /** Returns the unsubscribe function; calling it twice is harmless. */
+  subscribe(exposeIds: readonly string[], listener: BusListener, opts?: SubscribeOptions): () => void;
+  /** Open subscriptions on this instance (one per subscribe call). */
+  listenerCount(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * The one line a domain write calls after its commit. Strips `myVote` (it belongs to the caller, not
+ * to the world) and swallows every error: a failed fan-out must never fail an acknowledged write.
+ */
+export function publishSnapshot(bus: MetricsBus | undefined, snapshot: MetricsSnapshot): void {
+  if (!bus) return;
+  try {
+    bus.publish(toLiveSnapshot(snapshot));
+  } catch {
+    // Fan-out is best effort; readers heal with the next event or their periodic refresh.
+  }
+}

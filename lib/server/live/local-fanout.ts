@@ -1,0 +1,85 @@
+import type { BusListener, LiveSnapshot, SubscribeOptions } from './bus';
+
+interface Subscription {
+  ids: readonly string[];
+  listener: BusListener;
+  onGap?: () => void;
+}
+
+/** The in-process half of every bus: who listens to which expose, and handing events to them. */
+export interface LocalFanout {
+  /** Queues the snapshot; listeners get it on the next turn of the event loop, never inside the caller. */
+  deliver(snapshot: LiveSnapshot): void;
+  subscribe(exposeIds: readonly string[], listener: BusListener, opts?: SubscribeOptions): () => void;
+  listenerCount(): number;
+  /** Tells every subscriber that events may have been missed. */
+  signalGap(): void;
+  clear(): void;
+}
+
+export function createLocalFanout(onListenerError: (err: unknown) => void = () => {}): LocalFanout {
+  const byId = new Map<string, Set<Subscription>>();
+  const all = new Set<Subscription>();
+  // Highest version per expose since the last flush: a burst of writes costs one delivery pass.
+  let queued = new Map<string, LiveSnapshot>();
+  let flushScheduled = false;
+
+  const call = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      onListenerError(err);
+    }
+  };
+
+  const flush = () => {
+    flushScheduled = false;
+    const batch = queued;
+    queued = new Map();
+    for (const snapshot of batch.values()) {
+      const subs = byId.get(snapshot.exposeId);
+      if (!subs) continue;
+      // Copy: a listener may unsubscribe (itself or another) while we iterate.
+      for (const sub of [...subs]) if (all.has(sub)) call(() => sub.listener(snapshot));
+    }
+  };
+
+  return {
+    deliver(snapshot) {
+      if (!byId.has(snapshot.exposeId)) return;
+      const prev = queued.get(snapshot.exposeId);
+      if (!prev || snapshot.version > prev.version) queued.set(snapshot.exposeId, snapshot);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        // Off the publisher's path: the write that committed answers its client first.
+        setImmediate(flush);
+      }
+    },
+    subscribe(exposeIds, listener, opts = {}) {
+      const sub: Subscription = { ids: [...new Set(exposeIds)], listener, onGap: opts.onGap };
+      all.add(sub);
+      for (const id of sub.ids) {
+        let set = byId.get(id);
+        if (!set) byId.set(id, (set = new Set()));
+        set.add(sub);
+      }
+      return () => {
+        if (!all.delete(sub)) return;
+        for (const id of sub.ids) {
+          const set = byId.get(id);
+          set?.delete(sub);
+          if (set?.size === 0) byId.delete(id);
+        }
+      };
+    },
+    listenerCount: () => all.size,
+    signalGap() {
+      for (const sub of [...all]) if (sub.onGap) call(sub.onGap);
+    },
+    clear() {
+      all.clear();
+      byId.clear();
+      queued.clear();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import type { MetricsBus } from './bus';
+import { createLocalFanout } from './local-fanout';
+
+/** The default bus: one process, no network. Every subscriber lives in this process. */
+export function createMemoryBus(opts: { onListenerError?: (err: unknown) => void } = {}): MetricsBus {
+  const local = createLocalFanout(opts.onListenerError);
+  return {
+    publish: (snapshot) => local.deliver(snapshot),
+    subscribe: local.subscribe,
+    listenerCount: local.listenerCount,
+    async close() {
+      local.clear();
+    },
+  };
+}

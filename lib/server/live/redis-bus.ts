@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { metricsSnapshotSchema } from '@/lib/contracts/metrics';
+import type { LiveSnapshot, MetricsBus } from './bus';
+import { createLocalFanout } from './local-fanout';
+
+export const METRICS_CHANNEL = 'ec:metrics';
+/** Snapshots that could not reach Redis, kept (latest per expose) to send when it is back. */
+const MAX_UNSENT = 10_000;
+
+const messageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }) });
+
+export interface RedisBusOptions {
+  url: string;
+  channel?: string;
+  /** Tags this instance's messages so it can skip its own echo. */
+  instanceId?: string;
+  /** Redis connection problems and failing listeners; the bus itself never throws. */
+  onError?: (err: unknown) => void;
+}
+
+async function closeConnection(redis: Redis): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  const force = setTimeout(() => redis.disconnect(), 500);
+  await redis.quit().catch(() => redis.disconnect());
+  clearTimeout(force);
+}
+
+/**
+ * Fan-out across instances over Redis pub/sub: one publisher and one subscriber connection, one
+ * channel for every expose. Each instance subscribes once at start-up and filters locally, so a new
+ * SSE client costs no Redis round trip and is subscribed the instant it registers in memory.
+ *
+ * A publish is delivered to this instance's subscribers directly (so they still get it while Redis
+ * is down) and sent to Redis tagged with the instance id; the echo that comes back is skipped.
+ */
+export function createRedisBus(opts: RedisBusOptions): MetricsBus {
+  const channel = opts.channel ?? METRICS_CHANNEL;
+  const instanceId = opts.instanceId ?? randomUUID();
+  const onError = opts.onError ?? (() => {});
+  const local = createLocalFanout(onError);
+  const unsent = new Map<string, LiveSnapshot>();
+  let closed = false;
+
+  // No offline queue and a short timeout: a publish while Redis is down fails at once instead of
+  // piling up in memory, and is parked in `unsent` (only the latest per expose) until `ready`.
+  const pub = new Redis(opts.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_000 });
+  const sub = new Redis(opts.url, { enableOfflineQueue: false, autoResubscribe: false });
+  pub.on('error', onError);
+  sub.on('error', onError);
+
+  const park = (snapshot: LiveSnapshot) => {
+    const prev = unsent.get(snapshot.exposeId);
+    if (prev && prev.version >= snapshot.version) return;
+    unsent.delete(snapshot.exposeId);
+    unsent.set(snapshot.exposeId, snapshot);
+    if (unsent.size > MAX_UNSENT) unsent.delete(unsent.keys().next().value!);
+  };
+
+  const send = (snapshot: LiveSnapshot) => {
+    if (closed) return;
+    if (pub.status !== 'ready') return park(snapshot);
+    pub.publish(channel, JSON.stringify({ i: instanceId, s: snapshot })).catch((err: unknown) => {
+      park(snapshot);
+      onError(err);
+    });
+  };
+
+  pub.on('ready', () => {
+    const pending = [...unsent.values()];
+    unsent.clear();
+    for (const snapshot of pending) send(snapshot);
+  });
+
+  // Subscribed on every `ready`: the first connect and every reconnect. After a reconnect, events
+  // from other instances may have been missed, so subscribers re-read once the channel is live again.
+  let subscribedBefore = false;
+  sub.on('ready', () => {
+    sub.subscribe(channel).then(
+      () => {
+        if (subscribedBefore) local.signalGap();
+        subscribedBefore = true;
+      },
+      (err: unknown) => onError(err),
+    );
+  });
+
+  sub.on('message', (_channel: string, raw: string) => {
+    let parsed: z.infer<typeof messageSchema> | undefined;
+    try {
+      parsed = messageSchema.parse(JSON.parse(raw));
+    } catch (err) {
+      onError(err);
+      return;
+    }
+    if (parsed.i !== instanceId) local.deliver(parsed.s);
+  });
+
+  return {
+    publish(snapshot) {
+      try {
+        local.deliver(snapshot);
+        send(snapshot);
+      } catch (err) {
+        onError(err);
+      }
+    },
+    subscribe: local.subscribe,
+    listenerCount: local.listenerCount,
+    async close() {
+      if (closed) return;
+      closed = true;
+      local.clear();
+      unsent.clear();
+      await Promise.all([closeConnection(pub), closeConnection(sub)]);
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { sql } from 'drizzle-orm';
+import type { SqlExecutor } from './database';
+import type { VoteChange, WriteQueries } from './port';
+import {
+  COUNTER_COLUMNS,
+  smallintArray,
+  textArray,
+  toCounters,
+  toVoteMap,
+  toWriteResult,
+  ts,
+  type RawCounters,
+  type RawWriteRow,
+} from './sql-helpers';
+
+/**
+ * Votes in two statements inside one transaction (the domain plans the transition in between).
+ * Step 1 upserts every session's row with ON CONFLICT DO UPDATE, which takes the row lock and
+ * returns the latest committed value, also when a concurrent request of the same session inserted
+ * it a moment ago. Holding those locks, step 2's snapshot sees exactly the locked values.
+ */
+export function voteQueries(db: SqlExecutor): Pick<WriteQueries, 'lockVotes' | 'writeVotes'> {
+  return {
+    async lockVotes(exposeId: string, sessionIds: readonly string[], opts: { now: Date }) {
+      const sessions = [...new Set(sessionIds)].sort();
+      const rows = await db.rows<RawWriteRow & { current: unknown }>(sql`
+        with e as (
+          select id, ${COUNTER_COLUMNS}, (expires_at is null or expires_at > ${ts(opts.now)}) as open
+          from exposes where id = ${exposeId}
+        ),
+        locked as (
+          insert into votes (expose_id, session_id, value, updated_at)
+          select e.id, s.session_id, 0, ${ts(opts.now)}
+          from e, unnest(${textArray(sessions)}) as s(session_id)
+          where e.open
+          order by s.session_id
+          on conflict (expose_id, session_id) do update set value = votes.value
+          returning session_id, value
+        )
+        select e.open, ${COUNTER_COLUMNS}, null as my_votes,
+          (select json_object_agg(session_id, value) from locked) as current
+        from e`);
+      const row = rows[0];
+      if (!row) return null;
+      const current = toVoteMap(row.current);
+      return { ...toWriteResult(row), votes: current, current };
+    },
+
+    async writeVotes(
+      exposeId: string,
+      changes: readonly VoteChange[],
+      delta: { upvotes: number; downvotes: number },
+      opts: { now: Date },
+    ) {
+      const rows = await db.rows<RawCounters>(sql`
+        with changed as (
+          update votes set value = c.value, updated_at = ${ts(opts.now)}
+          from unnest(${textArray(changes.map((c) => c.sessionId))}, ${smallintArray(changes.map((c) => c.value))})
+            as c(session_id, value)
+          where votes.expose_id = ${exposeId} and votes.session_id = c.session_id
+          returning 1
+        )
+        update exposes set
+          upvotes = upvotes + ${delta.upvotes}::bigint,
+          downvotes = downvotes + ${delta.downvotes}::bigint,
+          version = version + 1
+        where id = ${exposeId}
+        returning ${COUNTER_COLUMNS}`);
+      if (!rows[0]) throw new Error(`writeVotes: expose ${exposeId} vanished inside its transaction`);
+      return toCounters(rows[0]);
+    },
+  };
+}

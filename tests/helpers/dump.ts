@@ -1,0 +1,20 @@
+import { sql } from 'drizzle-orm';
+import type { Store } from '@/lib/server/store/port';
+import { databaseOf } from './databases';
+
+/** Every table of the public schema as JSON text, sorted, so two dumps compare as strings. */
+export async function dumpTables(store: Store): Promise<Record<string, string>> {
+  const db = databaseOf(store);
+  const tables = await db.rows<{ name: string }>(sql`
+    select table_name as name from information_schema.tables
+    where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`);
+  const dump: Record<string, string> = {};
+  for (const { name } of tables) {
+    const rows = await db.rows<{ j: string }>(sql`select row_to_json(t)::text as j from ${sql.identifier(name)} t`);
+    dump[name] = rows
+      .map((r) => r.j)
+      .sort()
+      .join('\n');
+  }
+  return dump;
+}

@@ -1,0 +1,185 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyVoteBatch } from '@/lib/server/domain/record-vote';
+import type { Store } from '@/lib/server/store/port';
+import { databaseOf, testDatabases } from '../helpers/databases';
+import { metricsOf, seedExpose } from '../helpers/fixtures';
+
+const T0 = new Date('2031-01-01T00:00:00.000Z');
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const DAY = 86_400_000;
+
+for (const database of testDatabases()) {
+  describe(`metrics store on ${database.name}`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await database.open();
+    });
+    afterAll(async () => {
+      await database.cleanup();
+    });
+
+    const view = (sessionId: string, viewerHash: string, previousHash: string | null = null) => ({ sessionId, viewerHash, previousHash });
+
+    it('applyViews counts each new hash once per batch, with one counter update and one version bump', async () => {
+      const id = await seedExpose(store);
+      const r = await store.applyViews(id, [view('s1', 'h1'), view('s2', 'h2'), view('s1', 'h1'), view('s3', 'h3')], {
+        now: T0,
+        until: at(DAY),
+      });
+      expect(r!.counted).toEqual([true, true, false, true]);
+      expect(r!.counters).toMatchObject({ views: 3, version: 1 });
+      const again = await store.applyViews(id, [view('s1', 'h1'), view('s4', 'h4')], { now: at(1000), until: at(DAY + 1000) });
+      expect(again!.counted).toEqual([false, true]);
+      expect(await metricsOf(store, id)).toMatchObject({ views: 4, version: 2 });
+    });
+
+    it('applyViews treats a live row under the previous hash as seen, an expired one as not, and revives expired rows', async () => {
+      const id = await seedExpose(store);
+      await store.applyViews(id, [view('s', 'yesterday')], { now: T0, until: at(DAY) });
+      const next = await store.applyViews(id, [view('s', 'today', 'yesterday')], { now: at(DAY - 1), until: at(2 * DAY) });
+      expect(next!.counted).toEqual([false]);
+      const later = await store.applyViews(id, [view('s', 'today', 'yesterday')], { now: at(DAY), until: at(2 * DAY) });
+      expect(later!.counted).toEqual([true]);
+      // the same hash after its row expired (maintenance has not run yet) counts again
+      const revived = await store.applyViews(id, [view('s', 'yesterday')], { now: at(DAY + 5), until: at(2 * DAY + 5) });
+      expect(revived!.counted).toEqual([true]);
+      expect(await metricsOf(store, id)).toMatchObject({ views: 3 });
+    });
+
+    it('writes report a missing expose as null and an expired one as closed, writing nothing', async () => {
+      const expired = await seedExpose(store, { expiresAt: T0 });
+      expect(await store.applyViews('missing', [view('s', 'h')], { now: T0, until: at(DAY) })).toBeNull();
+      expect(await store.applyShares('missing', [{ sessionId: 's', channel: 'x' }], { now: T0 })).toBeNull();
+      const closed = await store.applyViews(expired, [view('s', 'h')], { now: T0, until: at(DAY) });
+      expect(closed).toMatchObject({ open: false, counted: [false] });
+      expect((await store.applyShares(expired, [{ sessionId: 's', channel: 'x' }], { now: T0 }))!.open).toBe(false);
+      expect((await store.insertComments(expired, [{ id: 'c1', sessionId: 's', body: 'b', authorName: 'a' }], { now: T0 }))!.open).toBe(false);
+      const counts = await databaseOf(store).rows<{ n: string | number }>(sql`
+        select (select count(*) from view_dedup where expose_id = ${expired})
+             + (select count(*) from shares where expose_id = ${expired})
+             + (select count(*) from comments where expose_id = ${expired}) as n`);
+      expect(Number(counts[0]!.n)).toBe(0);
+      expect(await metricsOf(store, expired)).toMatchObject({ views: 0, shares: 0, comments: 0, version: 0 });
+    });
+
+    it('a vote batch applies only each session’s net change, in one transaction and one version bump', async () => {
+      const id = await seedExpose(store);
+      const deps = { store, now: () => T0 };
+      const replies = await applyVoteBatch(deps, id, [
+        { sessionId: 'a', value: 1 },
+        { sessionId: 'b', value: -1 },
+        { sessionId: 'a', value: 0 },
+        { sessionId: 'c', value: 1 },
+      ]);
+      expect(replies.map((r) => r.myVote)).toEqual([null, 'downvote', null, 'upvote']);
+      expect(replies[0]!.metrics).toMatchObject({ upvotes: 1, downvotes: 1, netVotes: 0 });
+      expect(await metricsOf(store, id)).toMatchObject({ upvotes: 1, downvotes: 1, version: 1 });
+      const same = await applyVoteBatch(deps, id, [{ sessionId: 'b', value: -1 }]);
+      expect(same[0]!.version).toBe(1);
+    });
+
+    it('a second transaction on the same session’s vote waits for the first to commit', async () => {
+      const id = await seedExpose(store);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let firstLocked!: () => void;
+      const locked = new Promise<void>((r) => (firstLocked = r));
+      const first = store.transaction(async (tx) => {
+        const l = await tx.lockVotes(id, ['s'], { now: T0 });
+        expect(l!.current.get('s')).toBe(0);
+        firstLocked();
+        await gate;
+        return tx.writeVotes(id, [{ sessionId: 's', value: 1 }], { upvotes: 1, downvotes: 0 }, { now: T0 });
+      });
+      await locked;
+      let secondSaw: number | undefined;
+      const second = store.transaction(async (tx) => {
+        secondSaw = (await tx.lockVotes(id, ['s'], { now: T0 }))!.current.get('s');
+      });
+      await new Promise((r) => setTimeout(r, 150));
+      expect(secondSaw).toBeUndefined(); // still blocked behind the first transaction
+      release();
+      await Promise.all([first, second]);
+      expect(secondSaw).toBe(1); // and then sees the committed value, not the stale 0
+    });
+
+    it('ensureSalt gives every concurrent caller the same salt for a day', async () => {
+      const salts = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.ensureSalt('2031-01-01', `candidate-${i}`, { now: T0 })),
+      );
+      expect(new Set(salts).size).toBe(1);
+      expect(await store.findSalt('2031-01-01')).toBe(salts[0]);
+      expect(await store.findSalt('2030-12-31')).toBeNull();
+    });
+
+    it('claimIdempotencyKey: claimed, pending, done, stale take-over, release', async () => {
+      const ref = { sessionId: 's', scope: 'share:x', key: 'k' };
+      const opts = { now: T0, staleBefore: at(-15_000) };
+      expect(await store.claimIdempotencyKey(ref, 'fp', opts)).toEqual({ state: 'claimed' });
+      expect(await store.claimIdempotencyKey(ref, 'fp', opts)).toMatchObject({ state: 'pending', fingerprint: 'fp' });
+      expect(await store.claimIdempotencyKey(ref, 'fp2', { now: at(20_000), staleBefore: at(5_000) })).toEqual({ state: 'claimed' });
+      await store.releaseIdempotencyKey(ref);
+      expect(await store.claimIdempotencyKey(ref, 'fp', opts)).toEqual({ state: 'claimed' });
+      await store.transaction((tx) => tx.completeIdempotencyKey(ref, { statusCode: 201, response: { a: [1, 'b'] } }));
+      await store.releaseIdempotencyKey(ref); // a finished key is never released
+      expect(await store.claimIdempotencyKey(ref, 'fp', opts)).toEqual({
+        state: 'done',
+        fingerprint: 'fp',
+        statusCode: 201,
+        response: { a: [1, 'b'] },
+      });
+    });
+
+    it('deleteExpired removes expired rows in chunks and keeps live ones', async () => {
+      const id = await seedExpose(store);
+      const db = databaseOf(store);
+      await db.rows(sql`
+        insert into view_dedup (expose_id, viewer_hash, expires_at)
+        select ${id}, 'old-' || g, ${T0.toISOString()}::timestamptz from generate_series(1, 12000) g`);
+      await db.rows(sql`insert into view_dedup (expose_id, viewer_hash, expires_at) values (${id}, 'live', ${at(1).toISOString()}::timestamptz)`);
+      await db.rows(sql`
+        insert into idempotency_keys (session_id, scope, key, fingerprint, created_at) values
+          ('s', 'x', 'old', 'f', ${at(-DAY - 1).toISOString()}::timestamptz),
+          ('s', 'x', 'new', 'f', ${at(-DAY + 1000).toISOString()}::timestamptz)`);
+      await store.ensureSalt('2030-12-30', 'old', { now: at(-2 * DAY) });
+      await store.ensureSalt('2030-12-31', 'yesterday', { now: at(-DAY) });
+      const removed = await store.deleteExpired({ dedupBefore: T0, saltsBeforeDay: '2030-12-31', idempotencyBefore: at(-DAY) });
+      expect(removed.viewDedup).toBeGreaterThanOrEqual(12_000);
+      expect(removed.idempotencyKeys).toBeGreaterThanOrEqual(1);
+      expect(removed.viewSalts).toBeGreaterThanOrEqual(1);
+      expect(await db.rows(sql`select 1 from view_dedup where expires_at <= ${T0.toISOString()}::timestamptz`)).toHaveLength(0);
+      expect(await db.rows(sql`select 1 from view_dedup where viewer_hash = 'live'`)).toHaveLength(1);
+      expect(await db.rows(sql`select key from idempotency_keys where session_id = 's' and scope = 'x'`)).toEqual([{ key: 'new' }]);
+      expect(await store.findSalt('2030-12-30')).toBeNull();
+      expect(await store.findSalt('2030-12-31')).toBe('yesterday');
+    });
+
+    it('findMetrics returns counters and the caller’s vote for known ids only', async () => {
+      const id = await seedExpose(store);
+      await applyVoteBatch({ store, now: () => T0 }, id, [{ sessionId: 'me', value: -1 }]);
+      const rows = await store.findMetrics([id, 'missing'], 'me');
+      expect(rows).toEqual([{ id, views: 0, comments: 0, upvotes: 0, downvotes: 1, shares: 0, version: 1, vote: -1 }]);
+      expect((await store.findMetrics([id], undefined))[0]!.vote).toBeNull();
+      expect(await store.findMetrics([], 'me')).toEqual([]);
+    });
+
+    it('creates exposes at whole milliseconds, so feed cursors never skip one', async () => {
+      const ids = await Promise.all(Array.from({ length: 20 }, () => seedExpose(store)));
+      const sub = await databaseOf(store).rows(
+        sql`select id from exposes where created_at <> date_trunc('milliseconds', created_at)`,
+      );
+      expect(sub).toEqual([]);
+      const seen = new Set<string>();
+      let after: { createdAt: Date; id: string } | undefined;
+      for (;;) {
+        const page = await store.listFeed({ now: new Date(), limit: 3, after });
+        if (page.length === 0) break;
+        for (const r of page) seen.add(r.id);
+        const last = page[page.length - 1]!;
+        after = { createdAt: last.createdAt, id: last.id };
+      }
+      for (const id of ids) expect(seen).toContain(id);
+    });
+  });
+}
