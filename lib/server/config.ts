@@ -18,6 +18,9 @@ const envSchema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** 0 switches every rate limit off (benchmarks only). */
   RATE_LIMITS: z.enum(['0', '1']).default('1'),
+  WRITE_PATH: z.enum(['coalesced', 'direct']).default('coalesced'),
+  WRITE_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
+  WRITE_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
   /** Open live streams (SSE) per instance, and per client IP hash on one instance. */
   MAX_STREAMS: z.coerce.number().int().min(1).default(2000),
   MAX_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
@@ -38,6 +41,10 @@ export interface AppConfig {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   dbPoolSize: number;
   rateLimits: boolean;
+  /** Hot-row write path for votes and views (docs/ARCHITECTURE.md "Hot-row writes"). */
+  writePath: 'coalesced' | 'direct';
+  writeBatchWindowMs: number;
+  writeBatchMax: number;
   maxStreams: number;
   maxStreamsPerIp: number;
   streamKeepAliveMs: number;
@@ -76,6 +83,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
     rateLimits: e.RATE_LIMITS === '1',
+    writePath: e.WRITE_PATH,
+    writeBatchWindowMs: e.WRITE_BATCH_WINDOW_MS,
+    writeBatchMax: e.WRITE_BATCH_MAX,
     maxStreams: e.MAX_STREAMS,
     maxStreamsPerIp: e.MAX_STREAMS_PER_IP,
     streamKeepAliveMs: e.STREAM_KEEPALIVE_MS,

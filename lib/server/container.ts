@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import { seedIfEmpty } from './domain/demo-content';
+import { createHotWrites, type HotWrites } from './domain/hot-writes';
 import { newExposeId } from './domain/ids';
 import { startMaintenance } from './domain/maintenance';
 import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
@@ -29,6 +30,8 @@ export interface Container {
   viewers: ViewerHasher;
   /** Live fan-out of committed metrics changes: in-process, or Redis pub/sub across instances. */
   bus: MetricsBus;
+  /** Votes and views: coalesced per expose into one transaction per batch, or one per request. */
+  hotWrites: HotWrites;
   close(): Promise<void>;
 }
 
@@ -89,6 +92,10 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     newExposeId,
     viewers: createViewerHasher({ store }),
     bus,
+    hotWrites: createHotWrites(
+      { store, now, bus },
+      { path: config.writePath, windowMs: config.writeBatchWindowMs, maxBatch: config.writeBatchMax },
+    ),
     async close() {
       stopMaintenance();
       await bus.close();

@@ -75,7 +75,11 @@ for (const database of testDatabases()) {
       expect(same.filter((r) => r.json().counted === true)).toHaveLength(1);
       const many = await Promise.all(Array.from({ length: 50 }, (_, i) => view(id, `198.51.100.${i + 10}`)));
       expect(many.every((r) => r.json().counted === true)).toBe(true);
-      expect(await metricsOf(t.container.store, id)).toMatchObject({ views: 51, version: 51 });
+      // Concurrent views share batches (one version bump per committed batch), so only the count is exact.
+      const after = await metricsOf(t.container.store, id);
+      expect(after.views).toBe(51);
+      expect(after.version).toBeGreaterThan(1);
+      expect(after.version).toBeLessThanOrEqual(51);
     });
 
     it('answers known bots with counted: false and writes nothing', async () => {

@@ -74,11 +74,16 @@ for (const database of testDatabases()) {
       const voters = await Promise.all(Array.from({ length: 100 }, () => signedInVisitor(t.app)));
       const first = await Promise.all(voters.map((v) => v.post(VOTE, { exposeId: id, voteType: 'upvote' })));
       expect(first.every((r) => r.statusCode === 200)).toBe(true);
-      expect(await metricsOf(t.container.store, id)).toMatchObject({ upvotes: 100, downvotes: 0, version: 100 });
+      // Concurrent votes share batches (one version bump per committed batch); the totals are exact.
+      const afterUp = await metricsOf(t.container.store, id);
+      expect(afterUp).toMatchObject({ upvotes: 100, downvotes: 0 });
+      expect(afterUp.version).toBeGreaterThanOrEqual(1);
 
       const second = await Promise.all(voters.map((v) => v.post(VOTE, { exposeId: id, voteType: 'downvote' })));
       expect(second.every((r) => r.statusCode === 200 && r.json().myVote === 'downvote')).toBe(true);
-      expect(await metricsOf(t.container.store, id)).toMatchObject({ upvotes: 0, downvotes: 100, version: 200 });
+      const afterSwitch = await metricsOf(t.container.store, id);
+      expect(afterSwitch).toMatchObject({ upvotes: 0, downvotes: 100 });
+      expect(afterSwitch.version).toBeGreaterThan(afterUp.version);
       // every reply's netVotes is consistent with its own up/down counts
       for (const r of [...first, ...second]) {
         const m = r.json().metrics;

@@ -4,6 +4,7 @@ import { publishSnapshot, type MetricsBus } from '@/lib/server/live/bus';
 import type { ExposeStore, MetricsStore, ViewOp } from '@/lib/server/store/port';
 import { expired, notFound } from './errors';
 import { isExpired, myVoteFromValue, toSnapshot } from './expose-view';
+import type { HotWrites } from './hot-writes';
 import type { ViewerHasher } from './viewer-hash';
 import { assertWritable } from './assert-writable';
 
@@ -15,6 +16,7 @@ export interface ViewDeps {
   now: () => Date;
   viewers: ViewerHasher;
   bus?: MetricsBus;
+  hotWrites: HotWrites;
 }
 
 export type ViewReply = MetricsSnapshot & { counted: boolean };
@@ -54,11 +56,9 @@ export async function recordView(
   const now = deps.now();
   if (isbot(input.userAgent)) return botView(deps, input.exposeId, input.sessionId, now);
   const keys = await deps.viewers.keysFor(input.ip, input.userAgent, now);
-  const [reply] = await applyViewBatch(
-    deps,
-    input.exposeId,
-    [{ sessionId: input.sessionId, viewerHash: keys.current, previousHash: keys.previous }],
-    now,
-  );
-  return reply!;
+  return deps.hotWrites.view(input.exposeId, {
+    sessionId: input.sessionId,
+    viewerHash: keys.current,
+    previousHash: keys.previous,
+  });
 }

@@ -1,6 +1,7 @@
 import type { MetricsSnapshot, VoteType } from '@/lib/contracts/metrics';
 import { publishSnapshot, type MetricsBus } from '@/lib/server/live/bus';
 import type { MetricsStore } from '@/lib/server/store/port';
+import type { HotWrites } from './hot-writes';
 import { myVoteFromValue, toSnapshot } from './expose-view';
 import { planVotes, voteValueOf, type VoteValue } from './vote-transition';
 import { assertWritable } from './assert-writable';
@@ -45,12 +46,10 @@ export async function applyVoteBatch(deps: VoteDeps, exposeId: string, ops: read
   return snapshots;
 }
 
+/** One request's vote, applied through the hot-write path (coalesced with concurrent ones). */
 export async function recordVote(
-  deps: VoteDeps,
+  deps: { hotWrites: HotWrites },
   input: { exposeId: string; sessionId: string; voteType: VoteType },
 ): Promise<MetricsSnapshot> {
-  const [snapshot] = await applyVoteBatch(deps, input.exposeId, [
-    { sessionId: input.sessionId, value: voteValueOf(input.voteType) },
-  ]);
-  return snapshot!;
+  return deps.hotWrites.vote(input.exposeId, { sessionId: input.sessionId, value: voteValueOf(input.voteType) });
 }

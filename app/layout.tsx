@@ -1,0 +1,41 @@
+import type { Metadata, Viewport } from 'next';
+import Link from 'next/link';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: { default: 'Expose Corner', template: '%s · Expose Corner' },
+  description: 'Short exposes with live views, votes, comments and shares.',
+};
+
+export const viewport: Viewport = { width: 'device-width', initialScale: 1, themeColor: '#14213d' };
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <a className="ec-skip" href="#main">
+          Skip to content
+        </a>
+        <header className="ec-header">
+          <div className="ec-header__inner">
+            <Link href="/" className="ec-brand">
+              <span aria-hidden="true" className="ec-brand__mark">◣</span> Expose Corner
+            </Link>
+            <nav aria-label="Main" className="ec-nav">
+              <Link href="/">Feed</Link>
+              <Link href="/new" className="ec-button ec-button--primary">
+                New expose
+              </Link>
+            </nav>
+          </div>
+        </header>
+        <main id="main" className="ec-main">
+          {children}
+        </main>
+        <footer className="ec-footer">
+          <p>Numbers update live. Views are counted once a day per visitor, without storing who you are.</p>
+        </footer>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,37 @@
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "just now", "5m ago", "3h ago", "2d ago"; older than 30 days: the date. */
+export function formatAge(createdAt: string, now: number): string {
+  const at = Date.parse(createdAt);
+  if (Number.isNaN(at)) return '';
+  const ms = Math.max(0, now - at);
+  if (ms < MINUTE) return 'just now';
+  if (ms < HOUR) return `${Math.floor(ms / MINUTE)}m ago`;
+  if (ms < DAY) return `${Math.floor(ms / HOUR)}h ago`;
+  if (ms < 30 * DAY) return `${Math.floor(ms / DAY)}d ago`;
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** "no expiry", "expired", or "expires in 45m" / "expires in 3h" / "expires in 2d". */
+export function formatTimeLeft(expiresAt: string | null, expired: boolean, now: number): string {
+  if (expired) return 'expired';
+  if (expiresAt === null) return 'no expiry';
+  const at = Date.parse(expiresAt);
+  if (Number.isNaN(at)) return 'no expiry';
+  const ms = at - now;
+  if (ms <= 0) return 'expired';
+  if (ms < HOUR) return `expires in ${Math.max(1, Math.ceil(ms / MINUTE))}m`;
+  if (ms < 2 * DAY) return `expires in ${Math.floor(ms / HOUR)}h`;
+  return `expires in ${Math.floor(ms / DAY)}d`;
+}
+
+/** The start of the body, cut at a word boundary. */
+export function excerpt(body: string, max = 200): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}

@@ -1,0 +1,196 @@
+import type { Comment, CommentsPage } from '@/lib/contracts/comments';
+import type { MetricsSnapshot, MyVote, ShareChannel } from '@/lib/contracts/metrics';
+import { listCommentsRequest, readCommentsPage } from './endpoints';
+import { createEmitter, type EngineEvent } from './events';
+import { ExposeStore } from './expose-store';
+import { DISPOSED, OpExecutor } from './op-executor';
+import type { PendingOp } from './operations';
+import { DEFAULT_POLICY, type MetricsPolicy, type RequestFailure } from './policy';
+import { RefreshLoop } from './refresh-loop';
+import { runWithRetries, type RunResult, type RunnerDeps } from './request-runner';
+import { alwaysOnSignals, type EnvironmentSignals } from './signals';
+import { globalTimers, TimerSet, type TimerSeams } from './timers';
+import type { FetchLike, TransportInterceptor } from './transport';
+import type { ExposeView } from './view';
+import { VoteScheduler } from './vote-scheduler';
+import type { VoteButton } from './vote-transition';
+
+export interface MetricsEngineOptions {
+  fetch: FetchLike;
+  timers?: TimerSeams;
+  now?: () => number;
+  randomUUID?: () => string;
+  signals?: EnvironmentSignals;
+  /** Sits in front of fetch, e.g. FaultInjector.interceptor on a test page. */
+  transportInterceptor?: TransportInterceptor;
+  policy?: Partial<MetricsPolicy>;
+  /** Prefix for API paths; '' (same origin) by default. */
+  baseUrl?: string;
+}
+
+export type CommentResult = { ok: true; comment: Comment } | { ok: false; failure: RequestFailure };
+export type SnapshotSource = 'register' | 'refresh' | 'live';
+
+/**
+ * The browser-side metrics engine: confirmed snapshots + pending optimistic operations per expose,
+ * sent with timeouts and retries, refreshed in batches. No React, no globals: every seam is injected.
+ */
+export class MetricsEngine {
+  readonly policy: MetricsPolicy;
+  private readonly store = new ExposeStore();
+  private readonly events = createEmitter<EngineEvent>();
+  private readonly lifetime = new AbortController();
+  private readonly timers: TimerSet;
+  private readonly deps: RunnerDeps;
+  private readonly refresh: RefreshLoop;
+  private readonly ops: OpExecutor;
+  private readonly votes: VoteScheduler;
+
+  constructor(opts: MetricsEngineOptions) {
+    this.policy = { ...DEFAULT_POLICY, ...opts.policy };
+    this.timers = new TimerSet(opts.timers ?? globalTimers);
+    const now = opts.now ?? (() => Date.now());
+    const { fetch, transportInterceptor: intercept } = opts;
+    this.deps = {
+      fetch: intercept ? (url, init) => intercept(url, init, fetch) : fetch,
+      timers: this.timers,
+      timeoutMs: this.policy.requestTimeoutMs,
+      baseUrl: opts.baseUrl ?? '',
+      now,
+      lifetime: this.lifetime.signal,
+      policy: this.policy,
+      signals: opts.signals ?? alwaysOnSignals,
+      emit: (e) => this.events.emit(e),
+    };
+    this.refresh = new RefreshLoop(
+      {
+        isIdle: () => this.getPendingOperations().length === 0,
+        apply: (items) => items.forEach((s) => this.applyServerSnapshot(s, 'refresh')),
+      },
+      this.deps,
+    );
+    this.ops = new OpExecutor({
+      store: this.store,
+      runner: this.deps,
+      uuid: opts.randomUUID ?? (() => globalThis.crypto.randomUUID()),
+      afterSettled: (op) => op.kind === 'vote' && this.votes.pump(op.exposeId),
+    });
+    this.votes = new VoteScheduler({
+      store: this.store,
+      ops: this.ops,
+      timers: this.timers,
+      debounceMs: this.policy.voteDebounceMs,
+      now,
+      emit: this.deps.emit,
+    });
+  }
+
+  get isDisposed(): boolean {
+    return this.lifetime.signal.aborted;
+  }
+
+  subscribe(exposeId: string, listener: () => void): () => void {
+    return this.store.subscribe(exposeId, listener);
+  }
+
+  /** The view of one expose; the same object until that expose changes. Undefined if unknown. */
+  getSnapshot(exposeId: string): ExposeView | undefined {
+    return this.store.getView(exposeId);
+  }
+
+  /** The event log: op queued/merged/dropped, request sent, retry scheduled, ack, failure, refresh. */
+  onEvent(listener: (event: EngineEvent) => void): () => void {
+    return this.events.subscribe(listener);
+  }
+
+  /** Unacknowledged operations as plain objects (for persistence and debugging). */
+  getPendingOperations(): PendingOp[] {
+    return [...this.store.all()].flatMap((s) => s.ops.filter((op) => op.phase !== 'acked'));
+  }
+
+  /** An expose is on the page: seeds or updates it (version rule) and includes it in refreshes. */
+  register(snapshot: MetricsSnapshot): () => void {
+    if (this.store.has(snapshot.exposeId)) this.applyServerSnapshot(snapshot, 'register');
+    else this.store.ensure(snapshot.exposeId, snapshot);
+    return this.isDisposed ? () => {} : this.refresh.track(snapshot.exposeId);
+  }
+
+  /** Every server snapshot not answering one of our ops comes in here (refresh, live stream). */
+  applyServerSnapshot(snapshot: MetricsSnapshot, source: SnapshotSource = 'live'): void {
+    if (this.isDisposed) return;
+    const { exposeId, version } = snapshot;
+    this.events.emit({ type: 'snapshot', at: this.deps.now(), exposeId, version, source });
+    this.store.dispatch(exposeId, { type: 'snapshot', snapshot });
+  }
+
+  /** A click on a vote button (Reddit semantics), debounced and merged with other clicks. */
+  vote(exposeId: string, button: VoteButton): Promise<boolean> {
+    return this.votes.click(exposeId, button).then((o) => o.ok);
+  }
+
+  /** Sets the caller's vote to `target`; debounced like a click. */
+  setVote(exposeId: string, target: MyVote): Promise<boolean> {
+    return this.votes.setTarget(exposeId, target).then((o) => o.ok);
+  }
+
+  /** Counts a view; at most one view op per expose per engine lifetime (StrictMode included). */
+  view(exposeId: string): Promise<boolean> {
+    const state = this.store.ensure(exposeId);
+    if (!state.viewRequested) return this.ops.start(exposeId, { kind: 'view', payload: {} }).then((o) => o.ok);
+    const pending = state.ops.find((op) => op.kind === 'view');
+    return pending ? this.ops.outcome(pending.id).then((o) => o.ok) : Promise.resolve(true);
+  }
+
+  share(exposeId: string, channel: ShareChannel = 'link'): Promise<boolean> {
+    return this.ops.start(exposeId, { kind: 'share', payload: { channel } }).then((o) => o.ok);
+  }
+
+  comment(exposeId: string, body: string, authorName?: string): Promise<CommentResult> {
+    const name = authorName?.trim();
+    const payload = name ? { body, authorName: name } : { body };
+    return this.ops.start(exposeId, { kind: 'comment', payload }).then((o): CommentResult => {
+      if (!o.ok) return o;
+      return o.comment ? { ok: true, comment: o.comment } : { ok: false, failure: DISPOSED };
+    });
+  }
+
+  /** Re-sends the expose's last finally failed op with its original id (= Idempotency-Key). */
+  retryFailed(exposeId: string): Promise<boolean> {
+    const failed = this.store.get(exposeId)?.error?.op;
+    if (!failed || this.isDisposed) return Promise.resolve(false);
+    if (failed.kind !== 'vote') return this.ops.restart(failed).then((o) => o.ok);
+    // A vote is a state: re-request the failed target (a newer click, if any, still wins).
+    this.store.dispatch(exposeId, { type: 'error_cleared' });
+    return this.setVote(exposeId, failed.payload.target);
+  }
+
+  dismissError(exposeId: string): void {
+    if (this.store.has(exposeId)) this.store.dispatch(exposeId, { type: 'error_cleared' });
+  }
+
+  /** One batched GET for every registered expose. Resolves false when it failed. */
+  refreshMetrics(): Promise<boolean> {
+    return this.isDisposed ? Promise.resolve(false) : this.refresh.refreshNow();
+  }
+
+  /** GET /api/expose/comments (newest first), with the engine's timeout and retry policy. */
+  listComments(exposeId: string, opts: { limit?: number; cursor?: string | null } = {}): Promise<RunResult<CommentsPage>> {
+    return runWithRetries(listCommentsRequest(exposeId, opts), readCommentsPage, this.deps);
+  }
+
+  /** Cancels every timer, aborts every request in flight and resolves every waiting promise (false). */
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.lifetime.abort();
+    this.refresh.stop();
+    this.timers.clearAll();
+    this.ops.settleAll({ ok: false, failure: DISPOSED });
+    this.store.clearListeners();
+    this.events.clear();
+  }
+
+  /** Timers the engine currently holds (0 after dispose). */
+  get activeTimerCount(): number {
+    return this.timers.size;
+  }
+}

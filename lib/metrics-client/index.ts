@@ -1,0 +1,11 @@
+export { MetricsEngine, type MetricsEngineOptions, type CommentResult, type SnapshotSource } from './engine';
+export { viewOfSnapshot, type ExposeView, type PendingComment } from './view';
+export type { EngineEvent } from './events';
+export type { PendingOp, OpKind, OpPhase, OpFailure } from './operations';
+export { DEFAULT_POLICY, isRetryable, retryDelayMs, type MetricsPolicy, type RequestFailure } from './policy';
+export { createFaultInjector, type Fault, type FaultInjector, type FaultInjectorState } from './fault-injector';
+export { alwaysOnSignals, createManualSignals, type EnvironmentSignals, type ManualSignals } from './signals';
+export type { TimerSeams } from './timers';
+export type { FetchLike, TransportInterceptor } from './transport';
+export { nextVoteTarget, type VoteButton } from './vote-transition';
+export { getBrowserEngine } from './browser-engine';

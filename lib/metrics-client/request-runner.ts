@@ -1,0 +1,63 @@
+import type { HttpRequest } from './endpoints';
+import type { EngineEvent } from './events';
+import { retryDelayMs, type MetricsPolicy, type RequestFailure } from './policy';
+import { waitUntilOnline, type EnvironmentSignals } from './signals';
+import { sendOnce, type SendDeps } from './transport';
+
+export interface RunnerDeps extends SendDeps {
+  policy: MetricsPolicy;
+  signals: EnvironmentSignals;
+  emit: (event: EngineEvent) => void;
+}
+
+export interface RunHooks {
+  opId?: string;
+  /** Called just before attempt n (1-based) leaves. */
+  onAttempt?(attempt: number): void;
+  /** Called when the request starts waiting (backoff or offline). */
+  onWait?(): void;
+}
+
+export type RunResult<T> = { ok: true; value: T } | { ok: false; failure: RequestFailure };
+
+const disposed: RunResult<never> = {
+  ok: false,
+  failure: { kind: 'aborted', code: 'aborted', message: 'The metrics engine was disposed.' },
+};
+
+/**
+ * Sends `req` until it succeeds or the policy says stop. While offline it waits for the online
+ * signal without spending a retry. `read` turns a 2xx body into a value (null = malformed).
+ */
+export async function runWithRetries<T>(
+  req: HttpRequest,
+  read: (body: unknown) => T | null,
+  deps: RunnerDeps,
+  hooks: RunHooks = {},
+): Promise<RunResult<T>> {
+  const opId = hooks.opId;
+  for (let retry = 0; ; retry++) {
+    if (!deps.signals.isOnline()) {
+      hooks.onWait?.();
+      deps.emit({ type: 'waiting_online', at: deps.now(), path: req.path, ...(opId && { opId }) });
+      if (!(await waitUntilOnline(deps.signals, deps.lifetime))) return disposed;
+    }
+    const attempt = retry + 1;
+    hooks.onAttempt?.(attempt);
+    deps.emit({ type: 'request_sent', at: deps.now(), method: req.method, path: req.path, attempt, ...(opId && { opId }) });
+    const res = await sendOnce(req, deps);
+    let failure: RequestFailure;
+    if (res.ok) {
+      const value = read(res.body);
+      if (value !== null) return { ok: true, value };
+      failure = { kind: 'invalid_response', code: 'invalid_response', message: 'The server reply had an unexpected shape.' };
+    } else {
+      failure = res.failure;
+    }
+    const delayMs = retryDelayMs(deps.policy, failure, retry);
+    if (delayMs === null) return { ok: false, failure };
+    deps.emit({ type: 'retry_scheduled', at: deps.now(), path: req.path, attempt, delayMs, code: failure.code, ...(opId && { opId }) });
+    hooks.onWait?.();
+    if (!(await deps.timers.sleep(delayMs, deps.lifetime))) return disposed;
+  }
+}

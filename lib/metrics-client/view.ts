@@ -1,0 +1,81 @@
+import type { Comment } from '@/lib/contracts/comments';
+import type { Metrics, MetricsSnapshot, MyVote } from '@/lib/contracts/metrics';
+import type { OpFailure } from './operations';
+import { initialExposeState, type ExposeState } from './reducer';
+import { applyVoteTransition } from './vote-transition';
+
+export interface PendingComment {
+  opId: string;
+  body: string;
+  authorName?: string;
+  createdAt: number;
+}
+
+/** What a card renders; the engine hands out one object per state change (stable otherwise). */
+export interface ExposeView {
+  exposeId: string;
+  /** Confirmed snapshot + effects of pending ops. */
+  metrics: Metrics;
+  myVote: MyVote;
+  /** Version of the confirmed snapshot (-1: nothing confirmed yet). */
+  version: number;
+  /** Some op has not been acknowledged yet (views included). */
+  isUpdating: boolean;
+  /** The numbers shown differ from the confirmed snapshot because of our own ops. */
+  hasOptimisticUpdates: boolean;
+  /** Ops whose effect is shown but not yet folded into the confirmed snapshot. */
+  pendingCount: number;
+  error: OpFailure | null;
+  /** Newest first. */
+  pendingComments: readonly PendingComment[];
+  /** Comments created here and confirmed, newest first. */
+  createdComments: readonly Comment[];
+}
+
+/**
+ * Views are deliberately not shown optimistically: the server de-duplicates them per viewer, so a
+ * guessed +1 would often be taken back a moment later. The ack's snapshot shows the real count.
+ */
+export function deriveView(s: ExposeState): ExposeView {
+  const base = s.confirmed;
+  let metrics: Metrics = { ...base.metrics };
+  let lastVote: MyVote | undefined;
+  let visible = 0;
+  let isUpdating = false;
+  const pendingComments: PendingComment[] = [];
+  for (const op of s.ops) {
+    if (op.phase !== 'acked') isUpdating = true;
+    if (op.kind === 'share') {
+      metrics.shares += 1;
+      visible += 1;
+    } else if (op.kind === 'comment') {
+      metrics.comments += 1;
+      visible += 1;
+      if (op.phase !== 'acked') pendingComments.unshift({ opId: op.id, ...op.payload, createdAt: op.createdAt });
+    } else if (op.kind === 'vote') {
+      lastVote = op.payload.target;
+    }
+  }
+  // Votes are states, not increments: only the last target counts, relative to the confirmed vote.
+  if (lastVote !== undefined && lastVote !== base.myVote) {
+    metrics = applyVoteTransition(metrics, base.myVote, lastVote);
+    visible += 1;
+  }
+  return {
+    exposeId: s.exposeId,
+    metrics,
+    myVote: lastVote === undefined ? base.myVote : lastVote,
+    version: base.version,
+    isUpdating,
+    hasOptimisticUpdates: visible > 0,
+    pendingCount: visible,
+    error: s.error,
+    pendingComments,
+    createdComments: s.createdComments,
+  };
+}
+
+/** The view of a bare server snapshot, before any engine knows the expose (SSR, first render). */
+export function viewOfSnapshot(snapshot: MetricsSnapshot): ExposeView {
+  return deriveView(initialExposeState(snapshot.exposeId, snapshot));
+}
