@@ -3,12 +3,18 @@ import { buildApp, loggerSerializers } from '@/lib/server/http/app';
 import { ConfigError, loadConfig } from '@/lib/server/config';
 import { createContainer } from '@/lib/server/container';
 import { publishContainer } from '@/lib/server/runtime';
+import { isClusterPrimary, runPrimary, workerMaySeed } from '@/lib/server/cluster';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 
 /** The process: container, Fastify API on /api/*, every other path rendered by Next. */
 async function main() {
-  const config = loadConfig(process.env);
+  const loaded = loadConfig(process.env);
+  if (isClusterPrimary(loaded.webConcurrency)) {
+    runPrimary(loaded.webConcurrency, (msg) => console.log(msg));
+    return;
+  }
+  const config = { ...loaded, seedDemo: loaded.seedDemo && workerMaySeed() };
   const container = await createContainer(config);
   publishContainer(container);
 

@@ -16,7 +16,9 @@ export interface LoadSpec {
   name: string;
   url: string;
   connections: number;
-  durationSec: number;
+  /** Either a fixed duration, or a fixed number of requests (exact-count checks need the latter). */
+  durationSec?: number;
+  amount?: number;
   method?: 'GET' | 'POST';
   path: string;
   /** Builds the body of the n-th request (n counts across all connections). */
@@ -31,7 +33,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
-    duration: spec.durationSec,
+    ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationSec ?? 10 }),
     requests: [
       {
         method: spec.method ?? 'GET',
@@ -48,7 +50,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return {
     name: spec.name,
     connections: spec.connections,
-    durationSec: spec.durationSec,
+    durationSec: Math.round(result.duration * 10) / 10,
     reqPerSec: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,

@@ -48,6 +48,8 @@ export function getBrowserEngine(): MetricsEngine {
     now: () => Date.now(),
     randomUUID,
     signals: browserSignals(),
+    // One live stream for the whole page; without EventSource the 30 s refresh carries on alone.
+    ...(typeof window.EventSource === 'function' && { eventSource: window.EventSource }),
   });
   return instance;
 }

@@ -3,6 +3,8 @@ import type { MetricsSnapshot, MyVote, ShareChannel } from '@/lib/contracts/metr
 import { listCommentsRequest, readCommentsPage } from './endpoints';
 import { createEmitter, type EngineEvent } from './events';
 import { ExposeStore } from './expose-store';
+import type { LiveEventSourceConstructor } from './live-source';
+import { LiveStream, type LiveStatus } from './live-stream';
 import { DISPOSED, OpExecutor } from './op-executor';
 import type { PendingOp } from './operations';
 import { DEFAULT_POLICY, type MetricsPolicy, type RequestFailure } from './policy';
@@ -26,6 +28,10 @@ export interface MetricsEngineOptions {
   policy?: Partial<MetricsPolicy>;
   /** Prefix for API paths; '' (same origin) by default. */
   baseUrl?: string;
+  /** EventSource for the live stream (window.EventSource); without it the engine only polls. */
+  eventSource?: LiveEventSourceConstructor;
+  /** In [0, 1); jitters the live reconnect backoff. Math.random by default. */
+  random?: () => number;
 }
 
 export type CommentResult = { ok: true; comment: Comment } | { ok: false; failure: RequestFailure };
@@ -45,6 +51,8 @@ export class MetricsEngine {
   private readonly refresh: RefreshLoop;
   private readonly ops: OpExecutor;
   private readonly votes: VoteScheduler;
+  private readonly live: LiveStream | undefined;
+  private readonly liveEvents = createEmitter<LiveStatus>();
 
   constructor(opts: MetricsEngineOptions) {
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
@@ -65,6 +73,8 @@ export class MetricsEngine {
     this.refresh = new RefreshLoop(
       {
         isIdle: () => this.getPendingOperations().length === 0,
+        // The stream delivers every committed change; polling on top of it would only add load.
+        isLive: () => this.liveStatus === 'live',
         apply: (items) => items.forEach((s) => this.applyServerSnapshot(s, 'refresh')),
       },
       this.deps,
@@ -83,6 +93,21 @@ export class MetricsEngine {
       now,
       emit: this.deps.emit,
     });
+    this.live = opts.eventSource && this.createLiveStream(opts.eventSource, opts.random ?? Math.random);
+  }
+
+  private createLiveStream(EventSource: LiveEventSourceConstructor, random: () => number): LiveStream {
+    const host = {
+      ids: () => this.refresh.trackedIds(),
+      apply: (s: MetricsSnapshot) => this.applyServerSnapshot(s, 'live'),
+      // The stream has no myVote (another tab may have voted) and events were missed: refresh once,
+      // unless a refresh already started since (coming back to the tab refreshes by itself).
+      recovered: (since: number) => {
+        if (this.refresh.lastRefreshAt < since) void this.refreshMetrics();
+      },
+      statusChanged: (status: LiveStatus) => this.liveEvents.emit(status),
+    };
+    return new LiveStream(host, { ...this.deps, EventSource, random });
   }
 
   get isDisposed(): boolean {
@@ -112,7 +137,22 @@ export class MetricsEngine {
   register(snapshot: MetricsSnapshot): () => void {
     if (this.store.has(snapshot.exposeId)) this.applyServerSnapshot(snapshot, 'register');
     else this.store.ensure(snapshot.exposeId, snapshot);
-    return this.isDisposed ? () => {} : this.refresh.track(snapshot.exposeId);
+    if (this.isDisposed) return () => {};
+    const untrack = this.refresh.track(snapshot.exposeId);
+    this.live?.idsChanged();
+    return () => {
+      untrack();
+      this.live?.idsChanged();
+    };
+  }
+
+  /** 'off' without an EventSource or with nothing registered; 'live' while the stream delivers. */
+  get liveStatus(): LiveStatus {
+    return this.live?.status ?? 'off';
+  }
+
+  onLiveStatusChange(listener: (status: LiveStatus) => void): () => void {
+    return this.liveEvents.subscribe(listener);
   }
 
   /** Every server snapshot not answering one of our ops comes in here (refresh, live stream). */
@@ -183,6 +223,8 @@ export class MetricsEngine {
     if (this.isDisposed) return;
     this.lifetime.abort();
     this.refresh.stop();
+    this.live?.stop();
+    this.liveEvents.clear();
     this.timers.clearAll();
     this.ops.settleAll({ ok: false, failure: DISPOSED });
     this.store.clearListeners();

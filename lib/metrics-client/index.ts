@@ -2,7 +2,9 @@ export { MetricsEngine, type MetricsEngineOptions, type CommentResult, type Snap
 export { viewOfSnapshot, type ExposeView, type PendingComment } from './view';
 export type { EngineEvent } from './events';
 export type { PendingOp, OpKind, OpPhase, OpFailure } from './operations';
-export { DEFAULT_POLICY, isRetryable, retryDelayMs, type MetricsPolicy, type RequestFailure } from './policy';
+export { DEFAULT_POLICY, isRetryable, liveReconnectDelayMs, retryDelayMs, type MetricsPolicy, type RequestFailure } from './policy';
+export type { LiveStatus } from './live-stream';
+export type { LiveEventSource, LiveEventSourceConstructor } from './live-source';
 export { createFaultInjector, type Fault, type FaultInjector, type FaultInjectorState } from './fault-injector';
 export { alwaysOnSignals, createManualSignals, type EnvironmentSignals, type ManualSignals } from './signals';
 export type { TimerSeams } from './timers';

@@ -16,6 +16,16 @@ export interface MetricsPolicy {
   refreshIntervalMs: number;
   /** API.md: GET /api/expose/metrics takes at most this many ids per call. */
   maxIdsPerRefresh: number;
+  /** Quiet time after the page's set of exposes changed before the live stream re-subscribes. */
+  liveResubscribeDebounceMs: number;
+  /** Wait before reconnect n of the live stream (0 = after the first failure); the last step is the cap. */
+  liveReconnectDelaysMs: readonly number[];
+  /** Each reconnect wait is shortened by a random share of up to this much (0.5: between 50 % and 100 %). */
+  liveReconnectJitter: number;
+  /** API.md: GET /api/expose/stream takes at most this many ids; more exposes open more streams. */
+  maxIdsPerStream: number;
+  /** A tab hidden this long gives its stream back (and reopens it when shown again). */
+  liveHiddenCloseMs: number;
 }
 
 export const DEFAULT_POLICY: MetricsPolicy = Object.freeze({
@@ -25,6 +35,13 @@ export const DEFAULT_POLICY: MetricsPolicy = Object.freeze({
   voteDebounceMs: 300,
   refreshIntervalMs: 30_000,
   maxIdsPerRefresh: 100,
+  liveResubscribeDebounceMs: 200,
+  liveReconnectDelaysMs: Object.freeze([1_000, 2_000, 4_000, 8_000, 16_000, 30_000]),
+  liveReconnectJitter: 0.5,
+  maxIdsPerStream: 100,
+  // Browsers allow about 6 HTTP/1.1 connections per host across all tabs, and the server 20 streams
+  // per client: background tabs must not hold them for long.
+  liveHiddenCloseMs: 60_000,
 });
 
 export type FailureKind = 'network' | 'timeout' | 'http' | 'invalid_response' | 'aborted';
@@ -69,6 +86,18 @@ export function retryDelayMs(policy: MetricsPolicy, failure: RequestFailure, ret
   if (backoff === undefined) return null;
   if (failure.retryAfterMs === undefined) return backoff;
   return failure.retryAfterMs > policy.maxRetryAfterMs ? null : failure.retryAfterMs;
+}
+
+/**
+ * Milliseconds before the live stream reconnects after `failures` failed connections in a row
+ * (0-based). Jittered downwards so that the clients a restarting server dropped together do not all
+ * come back in the same instant. An EventSource never sees the status or Retry-After of a refused
+ * stream (429/503), so this schedule is the only brake.
+ */
+export function liveReconnectDelayMs(policy: MetricsPolicy, failures: number, random: () => number): number {
+  const steps = policy.liveReconnectDelaysMs;
+  const step = steps[Math.min(Math.max(failures, 0), steps.length - 1)] ?? 0;
+  return Math.round(step * (1 - policy.liveReconnectJitter * random()));
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */

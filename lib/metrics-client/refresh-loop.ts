@@ -6,19 +6,21 @@ import { sendOnce } from './transport';
 export interface RefreshHost {
   /** True while no operation is pending anywhere. */
   isIdle(): boolean;
+  /** True while the live stream delivers every change: ticks are skipped then. */
+  isLive(): boolean;
   apply(snapshots: MetricsSnapshot[]): void;
 }
 
 /**
  * The periodic batched refresh: one GET /api/expose/metrics per tick for every registered expose,
- * only while the tab is visible, online and nothing is pending (a reply of ours is fresher anyway).
- * A single attempt per tick: the next tick is the retry.
+ * only while the tab is visible, online, nothing is pending (a reply of ours is fresher anyway) and
+ * the live stream is not up. A single attempt per tick: the next tick is the retry.
  */
 export class RefreshLoop {
   private timer: number | undefined;
   private unsubscribe: (() => void) | undefined;
   private inFlight: Promise<boolean> | undefined;
-  private lastRefreshAt = -Infinity;
+  private lastStartedAt = -Infinity;
   /** Registered exposes with their registration counts (several cards may show one expose). */
   private readonly tracked = new Map<string, number>();
 
@@ -42,13 +44,23 @@ export class RefreshLoop {
     };
   }
 
+  /** Ids of every registered expose. */
+  trackedIds(): string[] {
+    return [...this.tracked.keys()];
+  }
+
+  /** When the last refresh (or the loop) started. */
+  get lastRefreshAt(): number {
+    return this.lastStartedAt;
+  }
+
   get running(): boolean {
     return this.timer !== undefined;
   }
 
   private start(): void {
     if (this.running || this.deps.lifetime.aborted) return;
-    this.lastRefreshAt = this.deps.now();
+    this.lastStartedAt = this.deps.now();
     this.schedule();
     this.unsubscribe = this.deps.signals.subscribe(() => this.onSignal());
   }
@@ -78,19 +90,19 @@ export class RefreshLoop {
 
   private canRefresh(): boolean {
     const { signals } = this.deps;
-    return signals.isVisible() && signals.isOnline() && this.host.isIdle();
+    return signals.isVisible() && signals.isOnline() && this.host.isIdle() && !this.host.isLive();
   }
 
   /** Coming back to the tab (or back online) with stale numbers refreshes at once. */
   private onSignal(): void {
-    const stale = this.deps.now() - this.lastRefreshAt >= this.deps.policy.refreshIntervalMs;
+    const stale = this.deps.now() - this.lastStartedAt >= this.deps.policy.refreshIntervalMs;
     if (stale && this.canRefresh()) void this.refreshNow();
   }
 
   private async fetchAll(): Promise<boolean> {
-    const ids = [...this.tracked.keys()];
+    const ids = this.trackedIds();
     const max = this.deps.policy.maxIdsPerRefresh;
-    this.lastRefreshAt = this.deps.now();
+    this.lastStartedAt = this.deps.now();
     let ok = true;
     for (let i = 0; i < ids.length; i += max) {
       const chunk = ids.slice(i, i + max);

@@ -16,6 +16,7 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(1),
   /** 0 switches every rate limit off (benchmarks only). */
   RATE_LIMITS: z.enum(['0', '1']).default('1'),
   WRITE_PATH: z.enum(['coalesced', 'direct']).default('coalesced'),
@@ -40,6 +41,8 @@ export interface AppConfig {
   trustProxy: boolean;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   dbPoolSize: number;
+  /** Worker processes (node:cluster); more than 1 needs DATABASE_URL and REDIS_URL. */
+  webConcurrency: number;
   rateLimits: boolean;
   /** Hot-row write path for votes and views (docs/ARCHITECTURE.md "Hot-row writes"). */
   writePath: 'coalesced' | 'direct';
@@ -64,6 +67,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     );
   }
   const e = parsed.data;
+  if (e.WEB_CONCURRENCY > 1 && !(e.DATABASE_URL && e.REDIS_URL)) {
+    throw new ConfigError(
+      'WEB_CONCURRENCY > 1 needs DATABASE_URL and REDIS_URL: the embedded database belongs to one process, ' +
+        'and live updates and rate limits must be shared by all workers.',
+    );
+  }
   if (e.DATABASE_URL && !e.SESSION_SECRET) {
     throw new ConfigError(
       'SESSION_SECRET is required when DATABASE_URL is set (every instance must sign sessions with the same secret). ' +
@@ -82,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     trustProxy: e.TRUST_PROXY === '1',
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
+    webConcurrency: e.WEB_CONCURRENCY,
     rateLimits: e.RATE_LIMITS === '1',
     writePath: e.WRITE_PATH,
     writeBatchWindowMs: e.WRITE_BATCH_WINDOW_MS,

@@ -1,0 +1,78 @@
+import { expect, test as base, type APIRequestContext, type Page, type Route } from '@playwright/test';
+
+export interface CreatedExpose {
+  exposeId: string;
+  title: string;
+}
+
+type CreateExpose = (title: string) => Promise<CreatedExpose>;
+
+/**
+ * `expose`: a fresh expose for each test that asks for one, so tests never share counters.
+ * The server allows 10 creations per session per hour (and 30 per IP), so one API context (one
+ * session) per worker creates them, and a 429 moves it to a fresh session once.
+ */
+export const test = base.extend<{ expose: CreatedExpose }, { createExpose: CreateExpose }>({
+  createExpose: [
+    async ({ playwright }, provide, workerInfo) => {
+      const contexts: APIRequestContext[] = [];
+      const session = async () => {
+        const api = await playwright.request.newContext({ baseURL: workerInfo.project.use.baseURL });
+        contexts.push(api);
+        return api;
+      };
+      let api = await session();
+      const post = (title: string) =>
+        api.post('/api/exposes', {
+          headers: { 'content-type': 'application/json' },
+          data: { title, body: 'Created by an end-to-end test.', ttlHours: 24 },
+        });
+      await provide(async (title) => {
+        let res = await post(title);
+        if (res.status() === 429) {
+          api = await session();
+          res = await post(title);
+        }
+        expect(res.status(), await res.text()).toBe(201);
+        const { exposeId } = (await res.json()) as { exposeId: string };
+        return { exposeId, title };
+      });
+      await Promise.all(contexts.map((c) => c.dispose()));
+    },
+    { scope: 'worker' },
+  ],
+  expose: async ({ createExpose }, provide, testInfo) => {
+    await provide(await createExpose(`${testInfo.title.slice(0, 80)} ${Date.now().toString(36)}`));
+  },
+});
+
+export { expect };
+
+/** A desktop Chrome user agent: the server does not count views from bots, and HeadlessChrome is one. */
+export const BROWSER_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
+
+/**
+ * Opens an expose page and waits until the client runs: the page counts its view on mount, so the
+ * view request is the sign that React has hydrated and clicks will be handled.
+ */
+export async function openExpose(page: Page, exposeId: string): Promise<void> {
+  const viewed = page.waitForRequest(
+    (r) => r.url().endsWith('/api/expose/views') && r.postDataJSON()?.exposeId === exposeId,
+  );
+  await page.goto(`/expose/${exposeId}`);
+  await viewed;
+}
+
+/** Holds every request matching `url` until `release()`; `held` lists the requests caught so far. */
+export async function holdRequests(page: Page, url: string) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const held: string[] = [];
+  await page.route(url, async (route: Route) => {
+    held.push(route.request().postData() ?? '');
+    await gate;
+    await route.continue();
+  });
+  return { held, release };
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { readLiveEvent, streamUrls } from './live-source';
+
+describe('streamUrls', () => {
+  it('sorts and de-duplicates the ids, so the same set always gives the same URL', () => {
+    expect(streamUrls(['b', 'a', 'b', 'C'], 100)).toEqual(['/api/expose/stream?ids=C,a,b']);
+  });
+  it('puts at most maxIds ids in one URL', () => {
+    expect(streamUrls(['a', 'b', 'c', 'd', 'e'], 2, 'http://x')).toEqual([
+      'http://x/api/expose/stream?ids=a,b',
+      'http://x/api/expose/stream?ids=c,d',
+      'http://x/api/expose/stream?ids=e',
+    ]);
+  });
+  it('gives no URL for no ids', () => expect(streamUrls([], 100)).toEqual([]));
+});
+
+describe('readLiveEvent', () => {
+  const metrics = { views: 1, comments: 2, upvotes: 3, downvotes: 1, netVotes: 2, shares: 0 };
+  it.each([
+    ['a metrics object', JSON.stringify({ exposeId: 'a', version: 3, metrics }), { exposeId: 'a', version: 3, metrics }],
+    ['one with a myVote (dropped)', JSON.stringify({ exposeId: 'a', version: 3, metrics, myVote: 'upvote' }), { exposeId: 'a', version: 3, metrics }],
+    ['no metrics', JSON.stringify({ exposeId: 'a', version: 3 }), null],
+    ['not JSON', 'hello', null],
+    ['not a string', { exposeId: 'a' }, null],
+  ])('%s', (_, data, expected) => {
+    expect(readLiveEvent(data)).toEqual(expected);
+  });
+});
