@@ -1,3 +1,4 @@
+import { randomUUID } from '@/lib/metrics-client/browser-engine';
 import {
   createFaultInjector,
   MetricsEngine,
@@ -68,17 +69,6 @@ const INITIAL_STATE: RigState = {
 
 /** For the server render, where no rig runs: the same empty state on every call. */
 export const serverRigState = (): RigState => INITIAL_STATE;
-
-// Same fallback as the page engine (browser-engine.ts): crypto.randomUUID exists only in secure
-// contexts, and this page may be opened over plain http on a LAN address.
-function randomUUID(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 function consoleSignals(): ConsoleSignals {
   let forcedOffline = false;

@@ -25,7 +25,7 @@ function browserSignals(): EnvironmentSignals {
 }
 
 /** crypto.randomUUID exists only in secure contexts (https, localhost); plain http gets a v4 UUID by hand. */
-function randomUUID(): string {
+export function randomUUID(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
