@@ -1,28 +1,18 @@
 import { sql } from 'drizzle-orm';
 import type { SqlExecutor } from './database';
 import type { ExposeRow, ExposeStore, FeedCursor, NewExpose } from './port';
+import { COUNTER_COLUMNS, toCounters, toDate, type RawCounters } from './sql-helpers';
 
-interface RawExposeRow {
+interface RawExposeRow extends RawCounters {
   id: string;
   title: string;
   body: string;
   created_at: Date | string;
   expires_at: Date | string | null;
-  views: string | number;
-  comments: string | number;
-  upvotes: string | number;
-  downvotes: string | number;
-  shares: string | number;
-  version: string | number;
 }
 
-const EXPOSE_COLUMNS = sql.raw(
-  'id, title, body, created_at, expires_at, views, comments, upvotes, downvotes, shares, version',
-);
+const EXPOSE_COLUMNS = sql`id, title, body, created_at, expires_at, ${COUNTER_COLUMNS}`;
 
-const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
-
-/** bigint columns arrive as strings from pg and numbers from PGlite; both become numbers here. */
 export function toExposeRow(r: RawExposeRow): ExposeRow {
   return {
     id: r.id,
@@ -30,12 +20,7 @@ export function toExposeRow(r: RawExposeRow): ExposeRow {
     body: r.body,
     createdAt: toDate(r.created_at),
     expiresAt: r.expires_at === null ? null : toDate(r.expires_at),
-    views: Number(r.views),
-    comments: Number(r.comments),
-    upvotes: Number(r.upvotes),
-    downvotes: Number(r.downvotes),
-    shares: Number(r.shares),
-    version: Number(r.version),
+    ...toCounters(r),
   };
 }
 
