@@ -7,6 +7,7 @@ import { createBenchDatabase, serverVersion, type BenchDatabase } from './databa
 import { runFanout, type FanoutResult } from './fanout';
 import { runLoad, type LoadResult } from './load';
 import { startServer, type RunningServer } from './server-process';
+import { summariseProfiles } from './profile';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -14,6 +15,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 /** Requests per write scenario on the hot expose (fixed counts, so the final counters must match exactly). */
 const WRITES = Number(process.env.BENCH_WRITES ?? 20_000);
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+/** BENCH_PROFILE=1: every server runs with `--cpu-prof`; profiles land in bench/profiles/ with a summary. */
+const PROFILE_DIR = process.env.BENCH_PROFILE === '1' ? 'bench/profiles' : null;
 const UA = (n: number) => `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 bench/${n}`;
 const json = { 'content-type': 'application/json' };
 let port = 3400;
@@ -68,6 +71,7 @@ async function writeLoads(setup: string, server: RunningServer, db: BenchDatabas
       url: server.url,
       connections: 64,
       amount,
+      serverPid: server.pid,
       method: 'POST',
       path: kind === 'views' ? '/api/expose/views' : '/api/expose/vote',
       headers: (n) => ({ 'user-agent': UA(n) }),
@@ -80,12 +84,14 @@ async function writeLoads(setup: string, server: RunningServer, db: BenchDatabas
   }
 }
 
+const cpuText = (r: LoadResult) => (r.cpu ? `${r.cpu.server} / ${r.cpu.postgres} / ${r.cpu.redis} / ${r.cpu.loadgen}` : '-');
+
 function log(r: Row) {
-  console.log(`${r.setup} | ${r.name}: ${r.reqPerSec} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ok ${r.ok}, non-2xx ${r.non2xx}, errors ${r.errors}; ${r.check}`);
+  console.log(`${r.setup} | ${r.name}: ${r.reqPerSec} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ok ${r.ok}, non-2xx ${r.non2xx}, errors ${r.errors}; CPU µs/req ${cpuText(r)}; ${r.check}`);
 }
 
 async function withServer<T>(env: Record<string, string>, fn: (s: RunningServer) => Promise<T>): Promise<T> {
-  const server = await startServer(port++, env);
+  const server = await startServer(port++, env, PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] } : {});
   try {
     return await fn(server);
   } finally {
@@ -99,19 +105,32 @@ async function postgresSuite(setup: string, extraEnv: Record<string, string>, op
     const env = { DATABASE_URL: db.url, SESSION_SECRET: SECRET, RATE_LIMITS: '0', MAX_STREAMS_PER_IP: '5000', ...extraEnv };
     await withServer(env, async (server) => {
       const [hot] = await createExposes(server.url, 1);
-      const health = await runLoad({ name: 'GET /api/health', url: server.url, connections: 64, durationSec: DURATION, path: '/api/health' });
+      const health = await runLoad({ name: 'GET /api/health', url: server.url, connections: 64, durationSec: DURATION, path: '/api/health', serverPid: server.pid });
       rows.push({ ...health, setup, check: '-' });
       log(rows[rows.length - 1]!);
       await writeLoads(setup, server, db, [hot!], 'hot expose', opts.writes);
       if (!opts.full) return;
       const spread = await createExposes(server.url, 1000);
       await writeLoads(setup, server, db, spread, '1,000 exposes', Math.round(opts.writes / 2));
-      const feed = await runLoad({ name: 'GET / (feed page, 50 exposes)', url: server.url, connections: 16, durationSec: DURATION, path: '/' });
+      const feed = await runLoad({ name: 'GET / (feed page, 50 exposes)', url: server.url, connections: 16, durationSec: DURATION, path: '/', serverPid: server.pid });
       rows.push({ ...feed, setup, check: '-' });
       log(rows[rows.length - 1]!);
     });
   } finally {
     await db.drop();
+  }
+}
+
+/** The machine's ceiling for the same load: a bare node:http server answering `{"ok":true}`, nothing else. */
+async function ceilingSuite() {
+  const code = `require('node:http').createServer((q, r) => { r.setHeader('content-type', 'application/json'); r.end('{"ok":true}'); }).listen(Number(process.env.PORT), '127.0.0.1');`;
+  const server = await startServer(port++, {}, { entry: ['-e', code] });
+  try {
+    const r = await runLoad({ name: 'bare node:http hello (machine ceiling)', url: server.url, connections: 64, durationSec: DURATION, path: '/', serverPid: server.pid });
+    rows.push({ ...r, setup: 'no app', check: '-' });
+    log(rows[rows.length - 1]!);
+  } finally {
+    await server.stop();
   }
 }
 
@@ -144,9 +163,9 @@ function report(started: Date, pgVersion: string) {
     }
   })();
   const table = [
-    '| setup | scenario | conns | req/s | p50 ms | p99 ms | 2xx | non-2xx | errors | final counts vs acknowledged |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
-    ...rows.map((r) => `| ${r.setup} | ${r.name} | ${r.connections} | ${r.reqPerSec} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.non2xx} | ${r.errors} | ${r.check} |`),
+    '| setup | scenario | conns | req/s | p50 ms | p99 ms | 2xx | non-2xx | errors | CPU µs/req: server / PG / Redis / load gen | final counts vs acknowledged |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    ...rows.map((r) => `| ${r.setup} | ${r.name} | ${r.connections} | ${r.reqPerSec} | ${r.p50} | ${r.p99} | ${r.ok} | ${r.non2xx} | ${r.errors} | ${cpuText(r)} | ${r.check} |`),
   ];
   const fan = [
     '| setup | path | subscribers | writes | deliveries | p50 ms | p99 ms | max ms |',
@@ -195,6 +214,7 @@ async function main() {
   const only = process.env.BENCH_ONLY?.split(',');
   const want = (name: string) => !only || only.includes(name);
 
+  if (want('ceiling')) await ceilingSuite();
   if (want('pg')) await postgresSuite('PostgreSQL, coalesced', {}, { full: true, writes: WRITES });
   if (want('naive')) await postgresSuite('PostgreSQL, naive', { WRITE_PATH: 'direct' }, { full: false, writes: Math.round(WRITES / 4) });
   if (want('cluster')) {
@@ -212,6 +232,7 @@ async function main() {
     await fanoutSuite('PostgreSQL + Redis, two instances', { DATABASE_URL: 'fresh', REDIS_URL }, true);
   }
   report(started, pgVersion);
+  if (PROFILE_DIR) summariseProfiles(PROFILE_DIR);
 }
 
 main().catch((err: unknown) => {

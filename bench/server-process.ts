@@ -24,9 +24,16 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`server at ${url} not healthy after ${timeoutMs} ms`);
 }
 
+export interface StartOptions {
+  /** Node flags before the entry, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
+  /** What node runs instead of the built server (e.g. `['-e', code]` for the bare node:http ceiling). */
+  entry?: string[];
+}
+
 /** Starts the built server (`node dist/server.mjs`, so the PID is the server's own) and waits for health. */
-export async function startServer(port: number, env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['dist/server.mjs'], {
+export async function startServer(port: number, env: Record<string, string>, opts: StartOptions = {}): Promise<RunningServer> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...(opts.entry ?? ['dist/server.mjs'])], {
     env: {
       ...process.env,
       NODE_ENV: 'production',

@@ -1,5 +1,6 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { newSessionId } from '@/lib/server/domain/ids';
 import { SESSION_HEADER } from '@/lib/server/session-header';
 
 export const SESSION_COOKIE = 'ec_sid';
@@ -13,8 +14,6 @@ declare module 'fastify' {
     ipHash: string;
   }
 }
-
-export const newSessionId = (): string => randomBytes(18).toString('base64url'); // 144 bits
 
 /**
  * Gives every visitor an anonymous, signed session cookie on their first response (page or API).
