@@ -26,6 +26,12 @@ export function createPool(opts: PostgresOptions): pg.Pool {
     query_timeout: opts.statementTimeoutMs + 500,
     idleTimeoutMillis: 30_000,
     application_name: 'expose-corner',
+    // Prepared statements are planned with their values on every execution. After five runs
+    // PostgreSQL may switch a statement to one generic plan costed for an average expose (three
+    // votes), which on a hot expose with 60k votes scanned them all for every batch: 29-104 ms
+    // instead of 1-2 ms (docs/QUERY-PLANS.md). Hot rows are this app's normal case, so we keep
+    // the saved parse and pay the planning.
+    options: '-c plan_cache_mode=force_custom_plan',
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
