@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { SqlExecutor } from './database';
 import type { ExposeRow, ExposeStore, FeedCursor, NewExpose } from './port';
-import { COUNTER_COLUMNS, toCounters, toDate, type RawCounters } from './sql-helpers';
+import { COUNTER_COLUMNS, textArray, toCounters, toDate, type RawCounters } from './sql-helpers';
 
 interface RawExposeRow extends RawCounters {
   id: string;
@@ -57,9 +57,11 @@ export function exposeQueries(db: SqlExecutor): ExposeStore {
     async findVotes(sessionId: string, exposeIds: readonly string[]) {
       const result = new Map<string, number>();
       if (exposeIds.length === 0) return result;
+      // One array parameter, not `in ($2, $3, …)`: the text (and its prepared statement) is the
+      // same for a page of 1 or 50 ids.
       const rows = await db.rows<{ expose_id: string; value: number }>(sql`
         select expose_id, value from votes
-        where session_id = ${sessionId} and expose_id in (${sql.join(exposeIds.map((id) => sql`${id}`), sql`, `)})`);
+        where session_id = ${sessionId} and expose_id = any(${textArray(exposeIds)})`);
       for (const r of rows) result.set(r.expose_id, Number(r.value));
       return result;
     },

@@ -16,18 +16,31 @@ async function deleteInChunks(db: SqlExecutor, chunk: (limit: number) => SQL): P
   }
 }
 
+/**
+ * Each chunk picks the oldest rows through the expiry index (`order by … limit` keeps that index
+ * in the generic plan too) and deletes them by ctid (a Tid Scan). Deleting by primary key `in
+ * (subquery)` hash-joined a sequential scan of the whole table per chunk (docs/QUERY-PLANS.md).
+ * A row revived or re-claimed by a concurrent update after the chunk's snapshot must survive: the
+ * old `in (subquery)` form deleted it (tests/store/maintenance-race.test.ts). Its new version has
+ * a new ctid, and the repeated condition says the same without relying on how the Tid Scan
+ * re-checks an updated row.
+ */
 export function maintenanceQueries(db: SqlExecutor): Pick<MetricsStore, 'deleteExpired'> {
   return {
     async deleteExpired(opts) {
+      const dedupBefore = ts(opts.dedupBefore);
       const viewDedup = await deleteInChunks(
         db,
-        (limit) => sql`delete from view_dedup where (expose_id, viewer_hash) in (
-          select expose_id, viewer_hash from view_dedup where expires_at <= ${ts(opts.dedupBefore)} limit ${limit})`,
+        (limit) => sql`delete from view_dedup where ctid = any(array(
+            select ctid from view_dedup where expires_at <= ${dedupBefore} order by expires_at limit ${limit}))
+          and expires_at <= ${dedupBefore}`,
       );
+      const idempotencyBefore = ts(opts.idempotencyBefore);
       const idempotencyKeys = await deleteInChunks(
         db,
-        (limit) => sql`delete from idempotency_keys where (session_id, scope, key) in (
-          select session_id, scope, key from idempotency_keys where created_at < ${ts(opts.idempotencyBefore)} limit ${limit})`,
+        (limit) => sql`delete from idempotency_keys where ctid = any(array(
+            select ctid from idempotency_keys where created_at < ${idempotencyBefore} order by created_at limit ${limit}))
+          and created_at < ${idempotencyBefore}`,
       );
       const salts = await db.rows(sql`delete from view_salts where day < ${opts.saltsBeforeDay} returning day`);
       return { viewDedup, viewSalts: salts.length, idempotencyKeys };

@@ -3,6 +3,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import { guard, type Database, type SqlExecutor } from './database';
+import { createStatementNamer } from './prepared-statements';
 import { MIGRATIONS_DIR } from './migrations-dir';
 
 export interface PostgresOptions {
@@ -25,23 +26,69 @@ export function createPool(opts: PostgresOptions): pg.Pool {
     query_timeout: opts.statementTimeoutMs + 500,
     idleTimeoutMillis: 30_000,
     application_name: 'expose-corner',
+    // Prepared statements are planned with their values on every execution. After five runs
+    // PostgreSQL may switch a statement to one generic plan costed for an average expose (three
+    // votes), which on a hot expose with 60k votes scanned them all for every batch: 29-104 ms
+    // instead of 1-2 ms (docs/QUERY-PLANS.md). Hot rows are this app's normal case, so we keep
+    // the saved parse and pay the planning.
+    options: '-c plan_cache_mode=force_custom_plan',
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
   return pool;
 }
 
-/** The Database port over a pool, without touching the server (tests use it on dead pools). */
+// Dates, times and intervals (and their arrays) arrive as the server's text, as drizzle's own
+// node-postgres driver returns them; the row parsers accept both strings and Dates (toDate).
+const RAW_TEXT_TYPES = new Set([
+  pg.types.builtins.TIMESTAMPTZ,
+  pg.types.builtins.TIMESTAMP,
+  pg.types.builtins.DATE,
+  pg.types.builtins.INTERVAL,
+  1115, // timestamp[]
+  1182, // date[]
+  1185, // timestamptz[]
+  1187, // interval[]
+  1231, // numeric[]
+]);
+const TYPES = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    RAW_TEXT_TYPES.has(oid) ? (v: string) => v : pg.types.getTypeParser(oid, format),
+} as pg.CustomTypesConfig;
+
+/**
+ * The Database port over a pool, without touching the server (tests use it on dead pools).
+ * Every query runs as a named prepared statement (prepared-statements.ts); transactions hold one
+ * client from BEGIN to COMMIT/ROLLBACK.
+ */
 export function postgresDatabase(pool: pg.Pool): Database {
-  const db = drizzle({ client: pool });
-  type Executor = Pick<typeof db, 'execute'>;
-  const executor = (target: Executor): SqlExecutor => ({
-    rows: <T>(query: SQL) => guard(async () => (await target.execute(query)).rows as T[]),
+  const prepare = createStatementNamer();
+  const executor = (target: pg.Pool | pg.PoolClient): SqlExecutor => ({
+    rows: <T>(query: SQL) =>
+      guard(async () => (await target.query<pg.QueryResultRow>({ ...prepare(query), types: TYPES })).rows as T[]),
   });
   return {
     kind: 'postgres',
-    ...executor(db),
-    transaction: (fn) => guard(() => db.transaction((tx) => fn(executor(tx)))),
+    ...executor(pool),
+    transaction: (fn) =>
+      guard(async () => {
+        const client = await pool.connect();
+        // A connection that cannot even roll back is destroyed rather than returned to the pool.
+        let broken: Error | undefined;
+        try {
+          await client.query('begin');
+          const result = await fn(executor(client));
+          await client.query('commit');
+          return result;
+        } catch (err) {
+          await client.query('rollback').catch((e: unknown) => {
+            broken = e instanceof Error ? e : new Error(String(e));
+          });
+          throw err;
+        } finally {
+          client.release(broken);
+        }
+      }),
     close: () => pool.end(),
   };
 }

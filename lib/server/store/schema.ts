@@ -40,7 +40,10 @@ export const exposes = pgTable(
     version: counter('version'),
   },
   (t) => [
-    index('exposes_feed_idx').on(t.createdAt.desc(), t.id.desc()),
+    // `order by created_at desc, id desc` means NULLS FIRST; an index built DESC NULLS LAST (what a
+    // bare .desc() generates) does not match it, and the feed became a sort of the whole table
+    // (docs/QUERY-PLANS.md). NOT NULL columns do not make the planner ignore the difference.
+    index('exposes_feed_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
     check(
       'exposes_counters_non_negative',
       sql`${t.views} >= 0 and ${t.comments} >= 0 and ${t.upvotes} >= 0 and ${t.downvotes} >= 0 and ${t.shares} >= 0`,
@@ -117,7 +120,8 @@ export const comments = pgTable(
     authorName: text('author_name').notNull(),
     createdAt: createdAtMs(),
   },
-  (t) => [index('comments_page_idx').on(t.exposeId, t.createdAt.desc(), t.id.desc())],
+  // NULLS FIRST to match the page query's `order by created_at desc, id desc` (see exposes_feed_idx).
+  (t) => [index('comments_page_idx').on(t.exposeId, t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst())],
 );
 
 export const shares = pgTable(

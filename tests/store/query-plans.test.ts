@@ -1,0 +1,66 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { explain, generateData, recordAppQueries, type ExplainResult, type RecordedQuery } from '@/bench/query-plans';
+import { testDatabases } from '../helpers/databases';
+
+const postgres = testDatabases().find((d) => d.name === 'postgres');
+
+/** The index each key query must be served by (bench/query-plans.ts labels them). */
+const EXPECTED: [label: string, index: string][] = [
+  ['findExpose', 'exposes_pkey'],
+  ['feed page (first)', 'exposes_feed_idx'],
+  ['feed page (cursor, middle of the feed)', 'exposes_feed_idx'],
+  ["feed: the session's votes on a page (findVotes)", 'votes_expose_id_session_id_pk'],
+  ['metrics by ids (50)', 'exposes_pkey'],
+  ['comments page (first)', 'comments_page_idx'],
+  ['comments page (cursor)', 'comments_page_idx'],
+  ['views batch (50 viewers, hot expose)', 'view_dedup_expose_id_viewer_hash_pk'],
+  ['votes batch (50 sessions, hot expose)', 'votes_expose_id_session_id_pk'],
+  ['idempotency claim', 'idempotency_keys_session_id_scope_key_pk'],
+  ['maintenance deletions', 'view_dedup_expires_idx'],
+  ['maintenance deletions', 'idempotency_keys_created_idx'],
+];
+const SORT_FREE = /^(feed page|comments page|maintenance)/;
+const BIG_TABLES = ['exposes', 'votes', 'view_dedup', 'comments', 'shares', 'idempotency_keys'];
+
+/**
+ * Whether the indexes CAN serve each query, independent of table sizes and cost estimates: with
+ * sequential scans and sorts priced out, a plan still holding one (or missing the index) means no
+ * index fits, e.g. the feed index built DESC NULLS LAST under `order by created_at desc`.
+ * Both the custom and the generic plan (what a prepared statement settles on) are checked.
+ */
+describe.skipIf(!postgres)('query plans on PostgreSQL', () => {
+  let client: pg.Client;
+  let queries: RecordedQuery[];
+  beforeAll(async () => {
+    await postgres!.open(); // creates and migrates the test database
+    client = new pg.Client({ connectionString: postgres!.url });
+    await client.connect();
+    await generateData(client, 0.02);
+    queries = await recordAppQueries(client, 0.02);
+    await client.query('set enable_seqscan = off');
+    await client.query('set enable_sort = off');
+  });
+  afterAll(async () => {
+    await client?.end();
+    await postgres?.cleanup();
+  });
+
+  for (const mode of ['custom', 'generic'] as const) {
+    it(`serves every key query from its index without sorting or scanning a big table (${mode} plans)`, async () => {
+      const plans: ExplainResult[] = [];
+      for (const q of queries) plans.push(await explain(client, q, mode));
+      for (const [label, index] of EXPECTED) {
+        const matching = plans.filter((p) => p.query.label === label);
+        expect(matching.length, label).toBeGreaterThan(0);
+        expect(matching.some((p) => p.indexes.includes(index)), `${label} uses ${index}`).toBe(true);
+      }
+      const keyLabels = new Set(EXPECTED.map(([label]) => label));
+      for (const p of plans.filter((x) => keyLabels.has(x.query.label))) {
+        expect(p.seqScans.filter((s) => BIG_TABLES.includes(s.relation)), `${p.query.label}\n${p.tree}`).toEqual([]);
+        // Pages come in index order; (batch writes sort their own input arrays, on purpose.)
+        if (SORT_FREE.test(p.query.label)) expect(p.tree, p.query.label).not.toMatch(/^\s*(Incremental )?Sort\b/m);
+      }
+    });
+  }
+});
