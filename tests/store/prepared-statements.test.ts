@@ -5,13 +5,12 @@ import type { Database } from '@/lib/server/store/database';
 import { createPool, postgresDatabase } from '@/lib/server/store/open-postgres';
 import { createStore } from '@/lib/server/store/open-store';
 import type { Store } from '@/lib/server/store/port';
-import { databaseOf, testDatabases } from '../helpers/databases';
+import { testDatabases } from '../helpers/databases';
 import { seedExpose } from '../helpers/fixtures';
 
 const T0 = new Date('2031-01-01T00:00:00.000Z');
 const DAY = 86_400_000;
 const postgres = testDatabases().find((d) => d.name === 'postgres');
-const hotDatabase = testDatabases().find((d) => d.name === 'postgres');
 
 interface PreparedRow {
   name: string;
@@ -87,36 +86,5 @@ describe.skipIf(!postgres)('prepared statements on PostgreSQL', () => {
       }),
     ).rejects.toThrow('boom');
     expect((await store.findExpose(id))!.shares).toBe(0);
-  });
-});
-
-describe.skipIf(!hotDatabase)('prepared statements on a hot expose', () => {
-  let db: Database;
-  let store: Store;
-  beforeAll(async () => {
-    const seeded = await hotDatabase!.open();
-    const hot = await seedExpose(seeded, { id: 'hot' });
-    // One hot expose with 20k votes among 2k exposes with one each: the average expose has ~11.
-    const setup = databaseOf(seeded);
-    await setup.rows(sql`insert into exposes (id, title, body) select 'cold' || g, 't', 'b' from generate_series(1, 2000) g`);
-    await setup.rows(sql`insert into votes (expose_id, session_id, value) select 'cold' || g, 's', 1 from generate_series(1, 2000) g`);
-    await setup.rows(sql`insert into votes (expose_id, session_id, value) select ${hot}, 'h' || g, 1 from generate_series(1, 20000) g`);
-    await setup.rows(sql`analyze votes`);
-    db = postgresDatabase(createPool({ url: hotDatabase!.url!, poolSize: 1, connectTimeoutMs: 2000, statementTimeoutMs: 5000 }));
-    store = createStore(db);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await hotDatabase?.cleanup();
-  });
-
-  it('plans every execution with its values, never switching to a generic plan', async () => {
-    for (let i = 0; i < 8; i++) {
-      await store.applyShares('hot', [{ sessionId: `h${i + 1}`, channel: 'copy' }], { now: T0 });
-    }
-    const rows = await db.rows<{ generic_plans: string | number; custom_plans: string | number }>(sql`
-      select generic_plans, custom_plans from pg_prepared_statements
-      where statement like '%insert into shares%' and statement not like '%pg_prepared_statements%'`);
-    expect(rows.map((r) => [Number(r.generic_plans), Number(r.custom_plans)])).toEqual([[0, 8]]);
   });
 });

@@ -63,4 +63,20 @@ describe.skipIf(!postgres)('query plans on PostgreSQL', () => {
       }
     });
   }
+
+  // A prepared statement may settle on its generic plan, costed for an average expose; on a hot
+  // expose that plan must still touch only the vote rows of the batch's own sessions.
+  it('touches only the batch sessions\' vote rows on a hot expose, also in the generic plan', async () => {
+    const hotWrites = /^(views batch|votes batch|shares|comments insert)/;
+    const checked = queries.filter((q) => hotWrites.test(q.label));
+    expect(checked.length).toBeGreaterThanOrEqual(4);
+    for (const q of checked) {
+      const plan = await explain(client, q, 'generic');
+      for (const line of plan.tree.split('\n').filter((l) => / on votes\b/.test(l))) {
+        const m = line.match(/\(rows=(\d+)(?: loops=(\d+))?\)/);
+        const touched = Number(m?.[1] ?? 0) * Number(m?.[2] ?? 1);
+        expect(touched, `${q.label}: ${line}\n${plan.tree}`).toBeLessThanOrEqual(50);
+      }
+    }
+  });
 });

@@ -26,12 +26,10 @@ export function createPool(opts: PostgresOptions): pg.Pool {
     query_timeout: opts.statementTimeoutMs + 500,
     idleTimeoutMillis: 30_000,
     application_name: 'expose-corner',
-    // Prepared statements are planned with their values on every execution. After five runs
-    // PostgreSQL may switch a statement to one generic plan costed for an average expose (three
-    // votes), which on a hot expose with 60k votes scanned them all for every batch: 29-104 ms
-    // instead of 1-2 ms (docs/QUERY-PLANS.md). Hot rows are this app's normal case, so we keep
-    // the saved parse and pay the planning.
-    options: '-c plan_cache_mode=force_custom_plan',
+    // Prepared statements keep PostgreSQL's default plan cache: after five runs a statement may
+    // switch to one generic plan, costed for an average expose. The hot-write statements address
+    // votes one primary-key probe per session (sql-helpers.ts sessionVotes, vote-queries.ts), so
+    // that plan stays as cheap on a hot expose as the custom one (docs/QUERY-PLANS.md).
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});

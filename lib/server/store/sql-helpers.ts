@@ -40,10 +40,18 @@ export function toVoteMap(raw: unknown): Map<string, number> {
   return map;
 }
 
-/** The sessions' vote values on one expose, as one JSON object column. */
+/**
+ * The sessions' vote values on one expose, as one JSON object column. Driven by the list of
+ * sessions, one primary-key probe each (the LIMIT keeps the planner from flattening the LATERAL
+ * into a join), so that a prepared statement's generic plan, costed for an average expose, never
+ * scans a hot expose's tens of thousands of votes (docs/QUERY-PLANS.md).
+ */
 export const sessionVotes = (exposeId: string, sessionIds: readonly string[]): SQL => sql`(
-  select json_object_agg(session_id, value) from votes
-  where expose_id = ${exposeId} and session_id = any(${textArray(sessionIds)}))`;
+  select json_object_agg(v.session_id, v.value)
+  from unnest(${textArray(sessionIds)}) as s(session_id)
+  cross join lateral (
+    select session_id, value from votes where expose_id = ${exposeId} and session_id = s.session_id limit 1
+  ) v)`;
 
 /**
  * The shape every counter write shares, as ONE statement: read the expose (`e`, with `open`

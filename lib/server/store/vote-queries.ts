@@ -54,10 +54,16 @@ export function voteQueries(db: SqlExecutor): Pick<WriteQueries, 'lockVotes' | '
     ) {
       const rows = await db.rows<RawCounters>(sql`
         with changed as (
+          -- Rows addressed by their primary key, one probe per change (a LATERAL lookup whose
+          -- LIMIT keeps it from being flattened into a join, so no plan, generic or custom, scans
+          -- the expose's other votes), then updated by ctid (locked in step 1, so it is stable).
           update votes set value = c.value, updated_at = ${ts(opts.now)}
           from unnest(${textArray(changes.map((c) => c.sessionId))}, ${smallintArray(changes.map((c) => c.value))})
             as c(session_id, value)
-          where votes.expose_id = ${exposeId} and votes.session_id = c.session_id
+          cross join lateral (
+            select ctid as row_id from votes where expose_id = ${exposeId} and session_id = c.session_id limit 1
+          ) r
+          where votes.ctid = r.row_id
           returning 1
         )
         update exposes set
