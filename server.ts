@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '@/lib/server/config';
 import { createContainer } from '@/lib/server/container';
 import { publishContainer } from '@/lib/server/runtime';
 import { isClusterPrimary, runPrimary, workerMaySeed } from '@/lib/server/cluster';
+import { withPageCache, type PageHandler } from '@/lib/server/pages/page-cache';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 
@@ -20,9 +21,14 @@ async function main() {
 
   // Next needs Fastify's server, and Fastify's catch-all needs Next's handler: filled in below.
   const pages: { handle?: ReturnType<ReturnType<typeof next>['getRequestHandler']> } = {};
+  const render: PageHandler = (req, res) => pages.handle!(req, res);
+  // The feed (`/`) is the same page for everyone: rendered about once a second, replayed in between.
+  const cached = config.dev || config.pageCacheMs === 0
+    ? render
+    : withPageCache(render, { paths: ['/'], freshMs: config.pageCacheMs, staleMs: 2 * config.pageCacheMs });
   const app = await buildApp(container, {
     logger: { level: config.logLevel, serializers: loggerSerializers },
-    pageHandler: (req, res) => pages.handle!(req, res),
+    pageHandler: cached,
   });
   // Next rides on Fastify's server so the dev hot-reload websocket shares the port.
   const nextApp = next({ dev: config.dev, dir: process.cwd(), hostname: config.host, port: config.port, httpServer: app.server });

@@ -1,15 +1,18 @@
 import Link from 'next/link';
 import { RealTimeExposeCard } from '@/components/RealTimeExposeCard';
+import { excerpt } from '@/components/expose-time';
 import { listExposes } from '@/lib/server/domain/exposes';
-import { requestSessionId } from '@/lib/server/pages/request-session';
 import { getContainer } from '@/lib/server/runtime';
 
-// Rendered per request: the feed is live data, and the build must never open the database.
+// Rendered on request (the build must never open the database), then replayed to every visitor for
+// about a second by the page cache in front of Next (lib/server/pages/page-cache.ts). So nothing here
+// may depend on the request: no headers(), no cookies(), no session. Each visitor's own votes are
+// fetched by the page's metrics engine in one batched request after hydration.
 export const dynamic = 'force-dynamic';
 
 export default async function FeedPage() {
   const container = getContainer();
-  const page = await listExposes(container, { limit: 50, sessionId: await requestSessionId() });
+  const page = await listExposes(container, { limit: 50 });
   const now = container.now().getTime();
   return (
     <section aria-labelledby="feed-heading">
@@ -26,9 +29,10 @@ export default async function FeedPage() {
         </div>
       ) : (
         <ol className="ec-feed">
-          {page.exposes.map((expose) => (
+          {page.exposes.map(({ body, ...expose }) => (
             <li key={expose.exposeId}>
-              <RealTimeExposeCard expose={expose} mode="feed" now={now} />
+              {/* The card shows only the excerpt here; sending just that keeps the page smaller. */}
+              <RealTimeExposeCard expose={{ ...expose, body: excerpt(body) }} mode="feed" now={now} />
             </li>
           ))}
         </ol>

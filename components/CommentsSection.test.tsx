@@ -15,7 +15,7 @@ const items = () => screen.getAllByRole('listitem').map((li) => li.querySelector
 
 function setup(strict = false) {
   const t = makeEngine();
-  t.engine.register(snap('abc', 10, { comments: 3 }));
+  t.engine.register(snap('abc', 10, { comments: 3 }, null));
   const tree = (
     <MetricsEngineProvider engine={t.engine}>
       <CommentsSection exposeId="abc" pageSize={2} />

@@ -43,11 +43,11 @@ class FakeIO {
   }
 }
 
-function setup(mode: 'feed' | 'page' = 'feed', strict = false) {
+function setup(mode: 'feed' | 'page' = 'feed', strict = false, shown: Expose = expose) {
   const t = makeEngine();
   const tree = (
     <MetricsEngineProvider engine={t.engine}>
-      <RealTimeExposeCard expose={expose} mode={mode} now={Date.parse('2024-05-10T12:00:00.000Z')} />
+      <RealTimeExposeCard expose={shown} mode={mode} now={Date.parse('2024-05-10T12:00:00.000Z')} />
     </MetricsEngineProvider>
   );
   render(strict ? <StrictMode>{tree}</StrictMode> : tree);
@@ -136,6 +136,25 @@ describe('RealTimeExposeCard', () => {
     await advance(1000);
     expect(posts(fake.calls, '/api/expose/views')).toHaveLength(1);
     expect(io.disconnected).toBe(true);
+  });
+
+  it('a card rendered without myVote (the shared feed page) highlights the own vote once the engine looked it up', async () => {
+    const { myVote: _unknown, ...shared } = expose;
+    const { fake } = setup('feed', true, shared);
+    const up = () => screen.getByRole('button', { name: 'Upvote' }).getAttribute('aria-pressed');
+    expect(up()).toBe('false');
+    await advance(0);
+    const lookups = fake.calls.filter((c) => c.path === '/api/expose/metrics');
+    expect(lookups.map((c) => c.url)).toEqual(['/api/expose/metrics?ids=abc']);
+    await act(async () => lookups[0]?.respond(json(200, { items: [snap('abc', 10, { views: 4, upvotes: 5, downvotes: 1, shares: 2 }, 'upvote')] })));
+    expect(up()).toBe('true');
+    expect(metric('upvotes')).toBe('5');
+  });
+
+  it('a card rendered with the caller\'s myVote asks nothing', async () => {
+    const { fake } = setup('feed', true);
+    await advance(0);
+    expect(fake.calls).toHaveLength(0);
   });
 
   it('page mode counts one view on mount, even in StrictMode', async () => {

@@ -38,6 +38,14 @@ describe('excerpt', () => {
     const long = 'word '.repeat(100);
     const out = excerpt(long, 50);
     expect(out.endsWith('word…')).toBe(true);
-    expect(out.length).toBeLessThanOrEqual(51);
+    expect(out.length).toBeLessThanOrEqual(50);
+  });
+
+  it('is its own excerpt, also when no word boundary is near the cut', () => {
+    for (const body of ['word '.repeat(100), 'x'.repeat(500), `${'a'.repeat(150)} ${'b'.repeat(100)}`, 'short']) {
+      const once = excerpt(body);
+      expect(once.length).toBeLessThanOrEqual(200);
+      expect(excerpt(once)).toBe(once);
+    }
   });
 });

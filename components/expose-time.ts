@@ -27,11 +27,14 @@ export function formatTimeLeft(expiresAt: string | null, expired: boolean, now: 
   return `expires in ${Math.floor(ms / DAY)}d`;
 }
 
-/** The start of the body, cut at a word boundary. */
+/**
+ * The start of the body, cut at a word boundary; at most `max` characters, ellipsis included, so
+ * an excerpt is its own excerpt (the feed page sends only the excerpt to the card, which cuts again).
+ */
 export function excerpt(body: string, max = 200): string {
   const flat = body.replace(/\s+/g, ' ').trim();
   if (flat.length <= max) return flat;
-  const cut = flat.slice(0, max);
+  const cut = flat.slice(0, max - 1);
   const space = cut.lastIndexOf(' ');
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { untilFeedLists } from './support/fixtures';
 
 test('the feed renders the demo exposes with their six live numbers', async ({ page }) => {
   await page.goto('/');
@@ -27,6 +28,9 @@ test('creating an expose through /new shows it, and it appears in the feed', asy
   const card = page.locator('article[data-expose-id]');
   await expect(card.getByRole('heading', { name: title })).toBeVisible();
 
+  // The feed is cached for about a second: the new expose is listed after that.
+  const exposeId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+  await untilFeedLists(page.request, exposeId);
   await page.goto('/');
   await expect(page.locator('article[data-expose-id]').first()).toContainText(title);
 });

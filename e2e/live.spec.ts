@@ -1,5 +1,5 @@
 import type { Browser, Page } from '@playwright/test';
-import { BROWSER_UA, expect, openExpose, test } from './support/fixtures';
+import { BROWSER_UA, expect, openExpose, test, untilFeedLists } from './support/fixtures';
 
 const cardOf = (page: Page, exposeId: string) => page.locator(`article[data-expose-id="${exposeId}"]`);
 
@@ -13,6 +13,7 @@ const LIVE_WITHIN_MS = 5_000;
 async function visitorOnFeed(browser: Browser, exposeId: string, permissions: string[] = []) {
   const context = await browser.newContext({ userAgent: BROWSER_UA, permissions });
   const page = await context.newPage();
+  await untilFeedLists(page.request, exposeId);
   const streaming = page.waitForResponse((r) => r.url().includes('/api/expose/stream?') && r.url().includes(exposeId));
   await page.goto('/');
   expect((await streaming).status()).toBe(200);

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { BROWSER_UA, expect, holdRequests, openExpose, test } from './support/fixtures';
+import { BROWSER_UA, expect, holdRequests, openExpose, test, untilFeedLists } from './support/fixtures';
 
 const cardOf = (page: Page, exposeId: string) => page.locator(`article[data-expose-id="${exposeId}"]`);
 
@@ -158,6 +158,7 @@ test.describe('views', () => {
     page.on('request', (r) => {
       if (r.url().endsWith('/api/expose/views')) viewed.set((r.postDataJSON() as { exposeId: string }).exposeId, Date.now());
     });
+    await untilFeedLists(page.request, expose.exposeId);
     const start = Date.now();
     await page.goto('/');
     const top = cardOf(page, expose.exposeId);

@@ -76,3 +76,18 @@ export async function holdRequests(page: Page, url: string) {
   });
   return { held, release };
 }
+
+/**
+ * The feed is one page for everyone, replayed from a cache of about a second (ARCHITECTURE.md, "Feed
+ * cache"): a just-created expose is listed within about a second. Waits until the feed lists it.
+ */
+export async function untilFeedLists(request: APIRequestContext, exposeId: string): Promise<void> {
+  await expect
+    .poll(async () => (await (await request.get('/')).text()).includes(`data-expose-id="${exposeId}"`), { timeout: 10_000 })
+    .toBe(true);
+}
+
+/** Resolves with the page's batched metrics lookup (the sign that the feed has hydrated) for `exposeId`. */
+export function feedLookup(page: Page, exposeId: string) {
+  return page.waitForResponse((r) => r.url().includes('/api/expose/metrics?ids=') && r.url().includes(exposeId));
+}

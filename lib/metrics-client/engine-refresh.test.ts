@@ -14,8 +14,8 @@ afterEach(() => {
 describe('refresh', () => {
   it('fetches all registered exposes in one request every 30 s', async () => {
     const { engine, fake } = makeEngine();
-    engine.register(snap('a', 1));
-    engine.register(snap('b', 1));
+    engine.register(snap('a', 1, {}, null));
+    engine.register(snap('b', 1, {}, null));
     await vi.advanceTimersByTimeAsync(29_999);
     expect(fake.calls).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
@@ -30,7 +30,7 @@ describe('refresh', () => {
 
   it('skips ticks while something is pending or the tab is hidden, and catches up on return', async () => {
     const { engine, fake, signals } = makeEngine();
-    engine.register(snap('a', 1));
+    engine.register(snap('a', 1, {}, null));
     void engine.share('a');
     await vi.advanceTimersByTimeAsync(30_000);
     expect(fake.calls.filter((c) => c.method === 'GET')).toHaveLength(0);
@@ -44,7 +44,7 @@ describe('refresh', () => {
 
   it('stops when the last expose is unregistered; refreshMetrics() shares one request', async () => {
     const { engine, fake } = makeEngine();
-    const off = engine.register(snap('a', 1));
+    const off = engine.register(snap('a', 1, {}, null));
     const p1 = engine.refreshMetrics();
     const p2 = engine.refreshMetrics();
     expect(fake.calls).toHaveLength(1);
@@ -60,7 +60,7 @@ describe('refresh', () => {
 describe('refresh batching', () => {
   it('splits more than 100 ids into several requests', async () => {
     const { engine, fake } = makeEngine();
-    for (let i = 0; i < 150; i++) engine.register(snap(`e${i}`, 1));
+    for (let i = 0; i < 150; i++) engine.register(snap(`e${i}`, 1, {}, null));
     const done = engine.refreshMetrics();
     expect(fake.calls).toHaveLength(1);
     expect(fake.last().url.split('ids=')[1]?.split(',')).toHaveLength(100);
@@ -74,8 +74,8 @@ describe('refresh batching', () => {
 
   it('counts an expose shown by two cards until both are gone', async () => {
     const { engine, fake } = makeEngine();
-    const offA = engine.register(snap('a', 1));
-    const offB = engine.register(snap('a', 1));
+    const offA = engine.register(snap('a', 1, {}, null));
+    const offB = engine.register(snap('a', 1, {}, null));
     offA();
     offA(); // idempotent
     await vi.advanceTimersByTimeAsync(30_000);
@@ -84,5 +84,71 @@ describe('refresh batching', () => {
     offB();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(fake.calls).toHaveLength(1);
+  });
+});
+
+describe('vote lookup (a page shared by every visitor carries no myVote)', () => {
+  it('asks once, in one batched request, for every expose registered without myVote', async () => {
+    const { engine, fake } = makeEngine();
+    engine.register(snap('a', 5, { upvotes: 3 }));
+    engine.register(snap('b', 2));
+    engine.register(snap('c', 1, {}, 'downvote')); // known already: not asked for
+    expect(fake.calls).toHaveLength(0);
+    await flush();
+    expect(fake.calls.map((c) => c.url)).toEqual(['/api/expose/metrics?ids=a,b']);
+    fake.last().respond(json(200, { items: [snap('a', 5, { upvotes: 3 }, 'upvote'), snap('b', 2, {}, null)] }));
+    await flush();
+    expect(engine.getSnapshot('a')).toMatchObject({ myVote: 'upvote', metrics: { upvotes: 3 } });
+    expect(engine.getSnapshot('b')?.myVote).toBeNull();
+    // Known now: registering the same exposes again (a second visit of the page) asks nothing.
+    engine.register(snap('a', 5, { upvotes: 3 }));
+    await flush();
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it('keeps the version rule: an older reply changes no number, and a click before it stays on top', async () => {
+    const { engine, fake } = makeEngine();
+    engine.register(snap('a', 7, { upvotes: 3 }));
+    await flush();
+    const lookup = fake.last();
+    void engine.vote('a', 'upvote');
+    expect(engine.getSnapshot('a')).toMatchObject({ myVote: 'upvote', metrics: { upvotes: 4 } });
+    lookup.respond(json(200, { items: [snap('a', 6, { upvotes: 2 }, null)] }));
+    await flush();
+    // Older metrics ignored; the vote (null, as of v6) is the base of the pending click.
+    expect(engine.getSnapshot('a')).toMatchObject({ myVote: 'upvote', metrics: { upvotes: 4 }, pendingCount: 1 });
+    await vi.advanceTimersByTimeAsync(300); // vote debounce
+    const vote = fake.calls.find((c) => c.path === '/api/expose/vote');
+    expect(vote?.body).toMatchObject({ exposeId: 'a', voteType: 'upvote' });
+    vote?.respond(json(200, snap('a', 8, { upvotes: 4 }, 'upvote')));
+    await flush();
+    expect(engine.getSnapshot('a')).toMatchObject({ myVote: 'upvote', metrics: { upvotes: 4 }, pendingCount: 0 });
+  });
+
+  it('retries a failed lookup by the policy (nothing else would ask while the stream is live)', async () => {
+    const { engine, fake } = makeEngine();
+    engine.register(snap('a', 1));
+    await flush();
+    fake.last().respond(json(503, { error: { code: 'unavailable', message: 'x' } }));
+    await flush();
+    expect(fake.calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(fake.calls).toHaveLength(2);
+    fake.last().respond(json(200, { items: [snap('a', 1, {}, 'downvote')] }));
+    await flush();
+    expect(engine.getSnapshot('a')?.myVote).toBe('downvote');
+  });
+
+  it('drops the lookup of an expose unregistered before it left, and dispose cancels it', async () => {
+    const { engine, fake } = makeEngine();
+    engine.register(snap('a', 1))();
+    engine.register(snap('b', 1));
+    await flush();
+    expect(fake.calls.map((c) => c.url)).toEqual(['/api/expose/metrics?ids=b']);
+    engine.register(snap('c', 1));
+    engine.dispose();
+    await flush();
+    expect(fake.calls).toHaveLength(1);
+    expect(engine.activeTimerCount).toBe(0);
   });
 });

@@ -141,7 +141,7 @@ describe('comments listing', () => {
 describe('dispose', () => {
   it('cancels every timer, aborts requests in flight and settles every promise', async () => {
     const { engine, fake, signals } = makeEngine();
-    engine.register(snap('a', 1)); // refresh timer
+    engine.register(snap('a', 1, {}, null)); // refresh timer
     const share = engine.share('a'); // in flight
     const vote = engine.vote('a', 'upvote'); // debouncing
     const retried = engine.share('b');

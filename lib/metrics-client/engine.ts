@@ -7,6 +7,7 @@ import type { LiveEventSourceConstructor } from './live-source';
 import { LiveStream, type LiveStatus } from './live-stream';
 import { DISPOSED, OpExecutor } from './op-executor';
 import type { PendingOp } from './operations';
+import { knowsServerVote } from './reducer';
 import { DEFAULT_POLICY, type MetricsPolicy, type RequestFailure } from './policy';
 import { RefreshLoop } from './refresh-loop';
 import { runWithRetries, type RunResult, type RunnerDeps } from './request-runner';
@@ -133,12 +134,18 @@ export class MetricsEngine {
     return [...this.store.all()].flatMap((s) => s.ops.filter((op) => op.phase !== 'acked'));
   }
 
-  /** An expose is on the page: seeds or updates it (version rule) and includes it in refreshes. */
+  /**
+   * An expose is on the page: seeds or updates it (version rule) and includes it in refreshes. A
+   * snapshot without `myVote` (a page shared by every visitor, e.g. the cached feed) makes the
+   * engine ask the server for the caller's vote, in one request for all exposes registered together.
+   */
   register(snapshot: MetricsSnapshot): () => void {
-    if (this.store.has(snapshot.exposeId)) this.applyServerSnapshot(snapshot, 'register');
-    else this.store.ensure(snapshot.exposeId, snapshot);
+    const id = snapshot.exposeId;
+    if (this.store.has(id)) this.applyServerSnapshot(snapshot, 'register');
+    else this.store.ensure(id, snapshot);
     if (this.isDisposed) return () => {};
-    const untrack = this.refresh.track(snapshot.exposeId);
+    const untrack = this.refresh.track(id);
+    if (!knowsServerVote(this.store.ensure(id))) this.refresh.lookUpSoon(id);
     this.live?.idsChanged();
     return () => {
       untrack();

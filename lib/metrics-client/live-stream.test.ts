@@ -56,7 +56,7 @@ function setup(random = () => 0) {
 
 /** Registers the ids, lets the debounce pass and makes the stream deliver a snapshot of each. */
 async function live(ctx: ReturnType<typeof setup>, ids: string[], version = 1) {
-  const offs = ids.map((id) => ctx.engine.register(snap(id, version)));
+  const offs = ids.map((id) => ctx.engine.register(snap(id, version, {}, null)));
   await vi.advanceTimersByTimeAsync(DEBOUNCE);
   for (const id of ids) ctx.es.last().send(snap(id, version));
   return offs;
@@ -294,14 +294,14 @@ describe('dispose', () => {
     const ctx = setup();
     await live(ctx, ['a']);
     ctx.es.last().error();
-    ctx.engine.register(snap('b', 1)); // a pending resubscribe and a pending reconnect
+    ctx.engine.register(snap('b', 1, {}, null)); // a pending resubscribe and a pending reconnect
     expect(ctx.engine.activeTimerCount).toBeGreaterThan(0);
     ctx.engine.dispose();
     expect(ctx.es.open()).toHaveLength(0);
     expect(ctx.engine.activeTimerCount).toBe(0);
     expect(ctx.signals.listenerCount).toBe(0);
     expect(ctx.engine.liveStatus).toBe('off');
-    ctx.engine.register(snap('c', 1));
+    ctx.engine.register(snap('c', 1, {}, null));
     await vi.advanceTimersByTimeAsync(600_000);
     expect(ctx.es.instances).toHaveLength(1);
     expect(vi.getTimerCount()).toBe(0);
@@ -320,7 +320,7 @@ describe('dispose', () => {
 describe('without an EventSource', () => {
   it('stays off and keeps polling', async () => {
     const { engine, fake } = makeEngine();
-    engine.register(snap('a', 1));
+    engine.register(snap('a', 1, {}, null));
     await vi.advanceTimersByTimeAsync(30_000);
     expect(engine.liveStatus).toBe('off');
     expect(fake.calls.map((c) => c.url)).toEqual(['/api/expose/metrics?ids=a']);

@@ -139,3 +139,8 @@ function acked(s: ExposeState, a: Extract<ExposeAction, { type: 'op_acked' }>): 
 export function serverVote(s: ExposeState): MyVote {
   return s.deferred ? mergeSnapshot(s.confirmed, s.deferred).myVote : s.confirmed.myVote;
 }
+
+/** Has the server told us the caller's vote on this expose (in any snapshot or reply so far)? */
+export function knowsServerVote(s: ExposeState): boolean {
+  return s.confirmed.myVoteVersion >= 0 || (s.deferred?.myVoteVersion ?? -1) >= 0;
+}

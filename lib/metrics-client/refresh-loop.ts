@@ -1,6 +1,6 @@
 import type { MetricsSnapshot } from '@/lib/contracts/metrics';
 import { metricsBatchRequest, readMetricsBatch } from './endpoints';
-import type { RunnerDeps } from './request-runner';
+import { runWithRetries, type RunResult, type RunnerDeps } from './request-runner';
 import { sendOnce } from './transport';
 
 export interface RefreshHost {
@@ -15,12 +15,16 @@ export interface RefreshHost {
  * The periodic batched refresh: one GET /api/expose/metrics per tick for every registered expose,
  * only while the tab is visible, online, nothing is pending (a reply of ours is fresher anyway) and
  * the live stream is not up. A single attempt per tick: the next tick is the retry.
+ * Also the one-off vote lookup for exposes that arrived without the caller's `myVote` (lookUpSoon).
  */
 export class RefreshLoop {
   private timer: number | undefined;
   private unsubscribe: (() => void) | undefined;
   private inFlight: Promise<boolean> | undefined;
   private lastStartedAt = -Infinity;
+  private lookupTimer: number | undefined;
+  /** Exposes whose `myVote` is asked for by the next lookup. */
+  private readonly lookups = new Set<string>();
   /** Registered exposes with their registration counts (several cards may show one expose). */
   private readonly tracked = new Map<string, number>();
 
@@ -68,16 +72,36 @@ export class RefreshLoop {
   stop(): void {
     this.deps.timers.clear(this.timer);
     this.timer = undefined;
+    this.deps.timers.clear(this.lookupTimer);
+    this.lookupTimer = undefined;
+    this.lookups.clear();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
 
   /** Refreshes now; concurrent callers share one request. Resolves false when it failed. */
   refreshNow(): Promise<boolean> {
-    this.inFlight ??= this.fetchAll().finally(() => {
+    this.inFlight ??= this.fetch(this.trackedIds(), false).finally(() => {
       this.inFlight = undefined;
     });
     return this.inFlight;
+  }
+
+  /**
+   * Fetches the expose's snapshot, with the caller's `myVote`, on the next timer turn, together
+   * with every other expose asked for until then: a page whose cards all mount in one commit makes
+   * one request. Unlike a tick it runs whatever the live state, and retries by the policy, because
+   * nothing else would ask again while the live stream is up (its events carry no `myVote`).
+   */
+  lookUpSoon(exposeId: string): void {
+    if (this.deps.lifetime.aborted) return;
+    this.lookups.add(exposeId);
+    this.lookupTimer ??= this.deps.timers.set(() => {
+      this.lookupTimer = undefined;
+      const ids = [...this.lookups].filter((id) => this.tracked.has(id));
+      this.lookups.clear();
+      if (ids.length > 0) void this.fetch(ids, true);
+    }, 0);
   }
 
   private schedule(): void {
@@ -99,21 +123,28 @@ export class RefreshLoop {
     if (stale && this.canRefresh()) void this.refreshNow();
   }
 
-  private async fetchAll(): Promise<boolean> {
-    const ids = this.trackedIds();
+  private async fetch(ids: readonly string[], withRetries: boolean): Promise<boolean> {
     const max = this.deps.policy.maxIdsPerRefresh;
     this.lastStartedAt = this.deps.now();
     let ok = true;
     for (let i = 0; i < ids.length; i += max) {
       const chunk = ids.slice(i, i + max);
-      const res = await sendOnce(metricsBatchRequest(chunk), this.deps);
-      const items = res.ok ? readMetricsBatch(res.body) : null;
-      if (items) this.host.apply(items);
-      const code = res.ok ? (items ? undefined : 'invalid_response') : res.failure.code;
-      this.deps.emit({ type: 'refresh', at: this.deps.now(), ids: chunk, ok: items !== null, ...(code && { code }) });
-      ok &&= items !== null;
+      const req = metricsBatchRequest(chunk);
+      const res = withRetries ? await runWithRetries(req, readMetricsBatch, this.deps) : await this.sendOnce(chunk);
+      if (res.ok) this.host.apply(res.value);
+      this.deps.emit({ type: 'refresh', at: this.deps.now(), ids: chunk, ok: res.ok, ...(!res.ok && { code: res.failure.code }) });
+      ok &&= res.ok;
       if (this.deps.lifetime.aborted) return false;
     }
     return ok;
+  }
+
+  private async sendOnce(ids: readonly string[]): Promise<RunResult<MetricsSnapshot[]>> {
+    const res = await sendOnce(metricsBatchRequest(ids), this.deps);
+    if (!res.ok) return res;
+    const items = readMetricsBatch(res.body);
+    return items
+      ? { ok: true, value: items }
+      : { ok: false, failure: { kind: 'invalid_response', code: 'invalid_response', message: 'The server reply had an unexpected shape.' } };
   }
 }

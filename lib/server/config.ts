@@ -32,6 +32,8 @@ const envSchema = z.object({
   MAX_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
   /** Comment line on idle streams, under every proxy's idle timeout. */
   STREAM_KEEPALIVE_MS: z.coerce.number().int().min(10).max(120_000).default(15_000),
+  /** How long the feed page's bytes are replayed to every visitor; 0 renders it per request. */
+  PAGE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 });
 
 export interface AppConfig {
@@ -56,6 +58,8 @@ export interface AppConfig {
   maxStreams: number;
   maxStreamsPerIp: number;
   streamKeepAliveMs: number;
+  /** Feed page cache freshness (docs/ARCHITECTURE.md "Feed cache"); 0 = off. */
+  pageCacheMs: number;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
 }
@@ -104,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxStreams: e.MAX_STREAMS,
     maxStreamsPerIp: e.MAX_STREAMS_PER_IP,
     streamKeepAliveMs: e.STREAM_KEEPALIVE_MS,
+    pageCacheMs: e.PAGE_CACHE_MS,
     dbConnectTimeoutMs: 2_000,
     dbStatementTimeoutMs: 2_500,
   };

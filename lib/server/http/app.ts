@@ -6,6 +6,7 @@ import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { registerIdentity } from './identity';
+import { keepPrivate } from './private-response';
 import type { ApiRoute } from './route';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
@@ -77,6 +78,9 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
         throw new DomainError('not_found', 'No such endpoint.');
       }
       reply.hijack();
+      // A first visit's page carries its new session cookie (identity.ts): never storable by a shared
+      // cache, even when Next serves the page from its ISR cache and marks it `s-maxage`.
+      if (reply.raw.hasHeader('set-cookie')) keepPrivate(reply.raw);
       await opts.pageHandler(request.raw, reply.raw);
     },
     handler: async () => undefined,
