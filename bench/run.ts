@@ -90,9 +90,32 @@ function log(r: Row) {
   console.log(`${r.setup} | ${r.name}: ${r.reqPerSec} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ok ${r.ok}, non-2xx ${r.non2xx}, errors ${r.errors}; CPU µs/req ${cpuText(r)}; ${r.check}`);
 }
 
+/**
+ * Unmeasured warm-up of a fresh server (JIT, pools, first batches): 2 s of health checks, then
+ * views and votes on an expose of its own, which no measured scenario counts.
+ */
+async function warmUp(server: RunningServer): Promise<void> {
+  const [expose] = await createExposes(server.url, 1);
+  await runLoad({ name: 'warm-up', url: server.url, connections: 64, durationSec: 2, path: '/api/health' });
+  for (const path of ['/api/expose/views', '/api/expose/vote']) {
+    const r = await runLoad({
+      name: 'warm-up',
+      url: server.url,
+      connections: 64,
+      amount: 2000,
+      method: 'POST',
+      path,
+      headers: (n) => ({ 'user-agent': UA(n) }),
+      body: () => (path.endsWith('/vote') ? { exposeId: expose, voteType: 'upvote' } : { exposeId: expose }),
+    });
+    if (r.ok !== 2000) throw new Error(`warm-up ${path}: ${r.ok}/2000 answered 2xx`);
+  }
+}
+
 async function withServer<T>(env: Record<string, string>, fn: (s: RunningServer) => Promise<T>): Promise<T> {
   const server = await startServer(port++, env, PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] } : {});
   try {
+    await warmUp(server);
     return await fn(server);
   } finally {
     await server.stop();
