@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
 import { metricsOf, seedExpose } from '../helpers/fixtures';
@@ -9,7 +9,8 @@ const N = 200;
 /**
  * The hot-row write path: concurrent votes and views on ONE expose. Coalesced, they share
  * transactions (fewer version bumps than requests) and the counts stay exact; the direct path
- * (the benchmark's naive baseline) bumps the version once per request.
+ * (the benchmark's naive baseline) bumps the version once per request. Coalesced views also share
+ * statements across exposes, where a missing or expired expose fails only its own requests.
  */
 for (const writePath of ['coalesced', 'direct'] as const) {
   for (const database of testDatabases()) {
@@ -74,6 +75,36 @@ for (const writePath of ['coalesced', 'direct'] as const) {
         expect(down.every((r) => r.statusCode === 200)).toBe(true);
         expect(await metricsOf(t.container.store, id)).toMatchObject({ upvotes: 0, downvotes: N / 2 });
         expect(t.container.hotWrites.pendingCount()).toBe(0);
+      });
+
+      it('counts concurrent views of many exposes exactly; a missing or expired expose fails only its own requests', async () => {
+        const ids = await Promise.all(Array.from({ length: 20 }, () => seedExpose(t.container.store)));
+        const closed = await seedExpose(t.container.store, { expiresAt: new Date(Date.now() - 1000) });
+        const targets = [...ids.flatMap((id) => Array.from({ length: 10 }, () => id)), ...Array.from({ length: 5 }, () => 'missing0001'), ...Array.from({ length: 5 }, () => closed)];
+        const statements = vi.spyOn(t.container.store, 'applyViewsAcross');
+        try {
+          const replies = await Promise.all(
+            targets.map((exposeId, i) =>
+              t.app.inject({
+                method: 'POST',
+                url: '/api/expose/views',
+                headers: { ...json, 'user-agent': `Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36 spread/${i}` },
+                payload: { exposeId },
+              }),
+            ),
+          );
+          const codes = replies.map((r) => (r.statusCode === 200 ? (r.json().counted ? 'counted' : 'seen') : r.json().error.code));
+          expect(codes.slice(0, 200).every((c) => c === 'counted')).toBe(true);
+          expect(codes.slice(200, 205)).toEqual(Array(5).fill('not_found'));
+          expect(codes.slice(205)).toEqual(Array(5).fill('expired'));
+          for (const id of ids) expect((await metricsOf(t.container.store, id)).views).toBe(10);
+          expect(await metricsOf(t.container.store, closed)).toMatchObject({ views: 0, version: 0 });
+          // Coalesced: fewer statements than exposes (batches span exposes); direct: one per request.
+          if (writePath === 'coalesced') expect(statements.mock.calls.length).toBeLessThan(ids.length);
+          else expect(statements.mock.calls.length).toBe(targets.length);
+        } finally {
+          statements.mockRestore();
+        }
       });
 
       it('fails the whole batch for an expired expose and writes nothing', async () => {

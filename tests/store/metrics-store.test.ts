@@ -63,6 +63,35 @@ for (const database of testDatabases()) {
       expect(await metricsOf(store, expired)).toMatchObject({ views: 0, shares: 0, comments: 0, version: 0 });
     });
 
+    it('applyViewsAcross counts views of several exposes in one statement: per expose one bump, per op its outcome', async () => {
+      const a = await seedExpose(store);
+      const b = await seedExpose(store);
+      const closed = await seedExpose(store, { expiresAt: T0 });
+      await applyVoteBatch({ store, now: () => T0 }, b, [{ sessionId: 'voter', value: 1 }]);
+      const before = await metricsOf(store, b);
+      const ops = [
+        { exposeId: a, sessionId: 's1', viewerHash: 'h1', previousHash: null },
+        { exposeId: b, sessionId: 'voter', viewerHash: 'h1', previousHash: null }, // same viewer, other expose: counts
+        { exposeId: a, sessionId: 's2', viewerHash: 'h2', previousHash: null },
+        { exposeId: a, sessionId: 's1', viewerHash: 'h1', previousHash: null }, // repeat in the batch: once
+        { exposeId: 'missing', sessionId: 's1', viewerHash: 'h1', previousHash: null },
+        { exposeId: closed, sessionId: 's1', viewerHash: 'h1', previousHash: null },
+      ];
+      const r = await store.applyViewsAcross(ops, { now: T0, until: at(DAY) });
+      expect(r.counted).toEqual([true, true, true, false, false, false]);
+      expect([...r.exposes.keys()].sort()).toEqual([a, b, closed].sort());
+      expect(r.exposes.get(a)).toMatchObject({ open: true, counters: { views: 2, version: 1 } });
+      expect(r.exposes.get(b)).toMatchObject({ open: true, counters: { views: 1, version: before.version + 1 } });
+      expect(r.exposes.get(b)!.votes.get('voter')).toBe(1);
+      expect(r.exposes.get(closed)).toMatchObject({ open: false, counters: { views: 0, version: 0 } });
+      expect(await metricsOf(store, a)).toMatchObject({ views: 2, version: 1 });
+      expect(await metricsOf(store, closed)).toMatchObject({ views: 0, version: 0 });
+      // Nothing new: no bump anywhere.
+      const again = await store.applyViewsAcross(ops.slice(0, 3), { now: at(1000), until: at(DAY + 1000) });
+      expect(again.counted).toEqual([false, false, false]);
+      expect(again.exposes.get(a)!.counters.version).toBe(1);
+    });
+
     it('a vote batch applies only each session’s net change, in one transaction and one version bump', async () => {
       const id = await seedExpose(store);
       const deps = { store, now: () => T0 };

@@ -1,18 +1,17 @@
 import { isbot } from 'isbot';
 import type { MetricsSnapshot } from '@/lib/contracts/metrics';
 import { publishSnapshot, type MetricsBus } from '@/lib/server/live/bus';
-import type { ExposeStore, MetricsStore, ViewOp } from '@/lib/server/store/port';
-import { expired, notFound } from './errors';
+import type { ExposeStore, ExposeViewOp, MetricsStore } from '@/lib/server/store/port';
+import { DomainError, expired, notFound } from './errors';
 import { isExpired, myVoteFromValue, toSnapshot } from './expose-view';
 import type { HotWrites } from './hot-writes';
 import type { ViewerHasher } from './viewer-hash';
-import { assertWritable } from './assert-writable';
 
 /** A viewer is counted once per expose per this window. */
 export const VIEW_WINDOW_MS = 24 * 3_600_000;
 
 export interface ViewDeps {
-  store: Pick<MetricsStore, 'applyViews'> & Pick<ExposeStore, 'findExpose' | 'findVotes'>;
+  store: Pick<MetricsStore, 'applyViewsAcross'> & Pick<ExposeStore, 'findExpose' | 'findVotes'>;
   now: () => Date;
   viewers: ViewerHasher;
   bus?: MetricsBus;
@@ -21,23 +20,38 @@ export interface ViewDeps {
 
 export type ViewReply = MetricsSnapshot & { counted: boolean };
 
-/** Counts the views of one expose in one statement; one reply per op (see WriteQueries.applyViews). */
+/** A batch entry's outcome: its reply, or the 404/410 that explains why nothing was written for it. */
+export type ViewOutcome = ViewReply | DomainError;
+
+/**
+ * Counts the views of a batch, of any number of exposes, in ONE statement (WriteQueries.
+ * applyViewsAcross): one commit for the whole batch, one counter update and version bump per expose
+ * that counted a view. One outcome per op: a missing or expired expose fails only its own ops.
+ */
 export async function applyViewBatch(
   deps: Pick<ViewDeps, 'store' | 'now' | 'bus'>,
-  exposeId: string,
-  ops: readonly ViewOp[],
+  ops: readonly ExposeViewOp[],
   now: Date = deps.now(),
-): Promise<ViewReply[]> {
-  const result = assertWritable(
-    await deps.store.applyViews(exposeId, ops, { now, until: new Date(now.getTime() + VIEW_WINDOW_MS) }),
-  );
-  const replies = ops.map((op, i) => ({
-    ...toSnapshot(exposeId, result.counters, myVoteFromValue(result.votes.get(op.sessionId))),
-    counted: result.counted[i] ?? false,
-  }));
-  // The statement has committed: publish only when a view was counted (the version moved).
-  if (replies[0] && result.counted.some(Boolean)) publishSnapshot(deps.bus, replies[0]);
-  return replies;
+): Promise<ViewOutcome[]> {
+  const result = await deps.store.applyViewsAcross(ops, { now, until: new Date(now.getTime() + VIEW_WINDOW_MS) });
+  const outcomes = ops.map((op, i): ViewOutcome => {
+    const expose = result.exposes.get(op.exposeId);
+    if (!expose) return notFound();
+    if (!expose.open) return expired();
+    return {
+      ...toSnapshot(op.exposeId, expose.counters, myVoteFromValue(expose.votes.get(op.sessionId))),
+      counted: result.counted[i] ?? false,
+    };
+  });
+  // The statement has committed: publish each expose whose version moved (a view was counted).
+  const published = new Set<string>();
+  ops.forEach((op, i) => {
+    const outcome = outcomes[i];
+    if (!result.counted[i] || published.has(op.exposeId) || !outcome || outcome instanceof DomainError) return;
+    published.add(op.exposeId);
+    publishSnapshot(deps.bus, outcome);
+  });
+  return outcomes;
 }
 
 /** Known bots (by user agent) get the metrics and `counted: false`, and write nothing. */

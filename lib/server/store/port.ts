@@ -61,6 +61,18 @@ export interface ViewOp {
   previousHash: string | null;
 }
 
+/** A view of one expose, for batches that span several exposes. */
+export interface ExposeViewOp extends ViewOp {
+  exposeId: string;
+}
+
+export interface ViewBatchResult {
+  /** One entry per expose of the batch that exists (open or not; nothing is written to closed ones). */
+  exposes: Map<string, WriteResult>;
+  /** `counted[i]` tells whether op i was counted. */
+  counted: boolean[];
+}
+
 export interface ShareOp {
   sessionId: string;
   channel: string;
@@ -110,6 +122,11 @@ export interface WriteQueries {
     ops: readonly ViewOp[],
     opts: { now: Date; until: Date },
   ): Promise<(WriteResult & { counted: boolean[] }) | null>;
+  /**
+   * The same for a batch spanning several exposes, in ONE statement: one counter update and one
+   * version bump per expose that counted a view. The hot-write path batches all views this way.
+   */
+  applyViewsAcross(ops: readonly ExposeViewOp[], opts: { now: Date; until: Date }): Promise<ViewBatchResult>;
   /** Records one share row per op and adds their number to `shares`. Null when the expose does not exist. */
   applyShares(exposeId: string, ops: readonly ShareOp[], opts: { now: Date }): Promise<WriteResult | null>;
   /** Inserts the comments (created at `now`) and adds their number to `comments`. */

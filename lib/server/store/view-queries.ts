@@ -1,50 +1,92 @@
 import { sql } from 'drizzle-orm';
 import type { SqlExecutor } from './database';
-import type { ViewOp, WriteQueries } from './port';
-import { counterWrite, textArray, toWriteResult, ts, type RawWriteRow } from './sql-helpers';
+import type { ExposeViewOp, ViewBatchResult, ViewOp, WriteQueries } from './port';
+import { COUNTER_COLUMNS, textArray, toWriteResult, ts, type RawWriteRow } from './sql-helpers';
 
 /**
- * One statement per batch. A viewer is counted when its dedup row is inserted, or an expired one
- * revived (ON CONFLICT … WHERE expires_at <= now); a live row under today's or yesterday's hash
- * means "seen". Concurrent requests of one viewer meet on the primary key: the second waits for
- * the first to commit and then finds the row, so at most one of them is counted.
+ * One statement per batch, for views of any number of exposes. A viewer is counted when its dedup
+ * row is inserted, or an expired one revived (ON CONFLICT … WHERE expires_at <= now); a live row
+ * under today's or yesterday's hash means "seen". Concurrent requests of one viewer meet on the
+ * primary key: the second waits for the first to commit and then finds the row, so at most one of
+ * them is counted.
+ *
+ * Locks: the batch's expose rows are locked first, in id order (`order by id for update`), and a
+ * dedup row of an expose is only written while holding that expose's lock. Every other writer of
+ * exposes locks a single row, after its own rows, so batches of several processes cannot deadlock.
  */
-export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews'> {
+export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 'applyViewsAcross'> {
+  async function applyViewsAcross(ops: readonly ExposeViewOp[], opts: { now: Date; until: Date }): Promise<ViewBatchResult> {
+    // One row per (expose, hash) (ON CONFLICT may not touch a row twice), sorted so batches lock in one order.
+    const byKey = new Map<string, ExposeViewOp>();
+    for (const op of ops) {
+      const key = `${op.exposeId}\n${op.viewerHash}`;
+      if (!byKey.has(key)) byKey.set(key, op);
+    }
+    const inputs = [...byKey.values()].sort((a, b) => cmp(a.exposeId, b.exposeId) || cmp(a.viewerHash, b.viewerHash));
+    const pairs = [...new Map(ops.map((o) => [`${o.exposeId}\n${o.sessionId}`, o])).values()];
+    const rows = await db.rows<RawWriteRow & { id: string; counted: string[] | null }>(sql`
+      with e as (
+        select id, ${COUNTER_COLUMNS}, (expires_at is null or expires_at > ${ts(opts.now)}) as open
+        from exposes where id = any(${textArray([...new Set(ops.map((o) => o.exposeId))])})
+        order by id
+        for update
+      ),
+      ins as (
+        insert into view_dedup (expose_id, viewer_hash, expires_at)
+        select e.id, i.hash, ${ts(opts.until)}
+        from unnest(${textArray(inputs.map((o) => o.exposeId))}, ${textArray(inputs.map((o) => o.viewerHash))},
+          ${textArray(inputs.map((o) => o.previousHash))}) with ordinality as i(expose_id, hash, prev, n)
+        join e on e.id = i.expose_id
+        where e.open and (i.prev is null or not exists (
+          select 1 from view_dedup d
+          where d.expose_id = e.id and d.viewer_hash = i.prev and d.expires_at > ${ts(opts.now)}))
+        order by i.n
+        on conflict (expose_id, viewer_hash) do update set expires_at = excluded.expires_at
+          where view_dedup.expires_at <= ${ts(opts.now)}
+        returning expose_id, viewer_hash
+      ),
+      counted as (
+        select expose_id, array_agg(viewer_hash) as hashes from ins group by expose_id
+      ),
+      ctr as (
+        update exposes set views = views + cardinality(c.hashes), version = version + 1
+        from counted c where exposes.id = c.expose_id
+        returning exposes.id, ${sql.raw('exposes.views, exposes.comments, exposes.upvotes, exposes.downvotes, exposes.shares, exposes.version')}
+      ),
+      -- The sessions' votes, one primary-key probe per (expose, session) of the batch (the LIMIT
+      -- keeps the LATERAL from being flattened into a scan of a hot expose's votes).
+      my as (
+        select s.expose_id, json_object_agg(v.session_id, v.value) as votes
+        from unnest(${textArray(pairs.map((o) => o.exposeId))}, ${textArray(pairs.map((o) => o.sessionId))}) as s(expose_id, session_id)
+        cross join lateral (
+          select session_id, value from votes where expose_id = s.expose_id and session_id = s.session_id limit 1
+        ) v
+        group by s.expose_id
+      )
+      select e.id, e.open,
+        coalesce(c.views, e.views) as views, coalesce(c.comments, e.comments) as comments,
+        coalesce(c.upvotes, e.upvotes) as upvotes, coalesce(c.downvotes, e.downvotes) as downvotes,
+        coalesce(c.shares, e.shares) as shares, coalesce(c.version, e.version) as version,
+        my.votes as my_votes, n.hashes as counted
+      from e left join ctr c on c.id = e.id left join my on my.expose_id = e.id left join counted n on n.expose_id = e.id`);
+    const exposes = new Map(rows.map((r) => [r.id, toWriteResult(r)]));
+    const inserted = new Set(rows.flatMap((r) => (r.counted ?? []).map((h) => `${r.id}\n${h}`)));
+    // Of several ops with one (expose, hash) in a batch, only the first is the counted one.
+    const counted = ops.map((op) => inserted.delete(`${op.exposeId}\n${op.viewerHash}`));
+    return { exposes, counted };
+  }
+
   return {
+    applyViewsAcross,
     async applyViews(exposeId: string, ops: readonly ViewOp[], opts: { now: Date; until: Date }) {
-      // One row per hash (ON CONFLICT may not touch a row twice), sorted so batches lock in one order.
-      const byHash = new Map<string, string | null>();
-      for (const op of ops) if (!byHash.has(op.viewerHash)) byHash.set(op.viewerHash, op.previousHash);
-      const hashes = [...byHash.keys()].sort();
-      const rows = await db.rows<RawWriteRow & { counted: string[] | null }>(
-        counterWrite({
-          exposeId,
-          now: opts.now,
-          sessionIds: [...new Set(ops.map((o) => o.sessionId))],
-          effects: sql`
-            ins as (
-              insert into view_dedup (expose_id, viewer_hash, expires_at)
-              select e.id, i.hash, ${ts(opts.until)}
-              from e, unnest(${textArray(hashes)}, ${textArray(hashes.map((h) => byHash.get(h) ?? null))}) as i(hash, prev)
-              where e.open and (i.prev is null or not exists (
-                select 1 from view_dedup d
-                where d.expose_id = e.id and d.viewer_hash = i.prev and d.expires_at > ${ts(opts.now)}))
-              order by i.hash
-              on conflict (expose_id, viewer_hash) do update set expires_at = excluded.expires_at
-                where view_dedup.expires_at <= ${ts(opts.now)}
-              returning viewer_hash
-            )`,
-          bump: sql`views = views + (select count(*) from ins)`,
-          changed: sql`exists (select 1 from ins)`,
-          extraColumns: sql`, (select array_agg(viewer_hash) from ins) as counted`,
-        }),
+      const r = await applyViewsAcross(
+        ops.map((op) => ({ ...op, exposeId })),
+        opts,
       );
-      const row = rows[0];
-      if (!row) return null;
-      const inserted = new Set(row.counted ?? []);
-      // Of several ops with one hash in a batch, only the first is the counted one.
-      const counted = ops.map((op) => inserted.delete(op.viewerHash));
-      return { ...toWriteResult(row), counted };
+      const expose = r.exposes.get(exposeId);
+      return expose ? { ...expose, counted: r.counted } : null;
     },
   };
 }
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
