@@ -9,6 +9,7 @@ import { metricsOf, seedExpose } from '../helpers/fixtures';
 
 const postgres = testDatabases().find((d) => d.name === 'postgres');
 const T0 = new Date('2031-01-01T00:00:00.000Z');
+const DAY = 86_400_000;
 
 /**
  * View batches spanning exposes, from two processes at once (two pools, as two instances would
