@@ -115,16 +115,16 @@ for (const database of testDatabases()) {
       let firstLocked!: () => void;
       const locked = new Promise<void>((r) => (firstLocked = r));
       const first = store.transaction(async (tx) => {
-        const l = await tx.lockVotes([{ exposeId: id, sessionId: 's' }], { now: T0 });
-        expect(l.get(id)!.current.get('s')).toBe(0);
+        const l = await tx.lockVotes(id, ['s'], { now: T0 });
+        expect(l!.current.get('s')).toBe(0);
         firstLocked();
         await gate;
-        return tx.writeVotes([{ exposeId: id, sessionId: 's', value: 1 }], [{ exposeId: id, upvotes: 1, downvotes: 0 }], { now: T0 });
+        return tx.writeVotes(id, [{ sessionId: 's', value: 1 }], { upvotes: 1, downvotes: 0 }, { now: T0 });
       });
       await locked;
       let secondSaw: number | undefined;
       const second = store.transaction(async (tx) => {
-        secondSaw = (await tx.lockVotes([{ exposeId: id, sessionId: 's' }], { now: T0 })).get(id)!.current.get('s');
+        secondSaw = (await tx.lockVotes(id, ['s'], { now: T0 }))!.current.get('s');
       });
       await new Promise((r) => setTimeout(r, 150));
       expect(secondSaw).toBeUndefined(); // still blocked behind the first transaction

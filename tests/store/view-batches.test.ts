@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyViewBatch } from '@/lib/server/domain/record-view';
-import { applyVoteBatchAcross } from '@/lib/server/domain/record-vote';
 import { createPool, postgresDatabase } from '@/lib/server/store/open-postgres';
 import { createStore } from '@/lib/server/store/open-store';
 import type { ExposeViewOp, Store } from '@/lib/server/store/port';
@@ -38,35 +36,12 @@ describe.skipIf(!postgres)('view batches across exposes from two pools on Postgr
         Array.from({ length: 5 }, (_, k) => ({ exposeId, sessionId: `s${n}`, viewerHash: `v${(n * 3 + k) % 30}`, previousHash: null })),
       );
     };
-    const results = await Promise.all(Array.from({ length: 40 }, (_, n) => applyViewBatch({ store: n % 2 ? b : a, now: () => T0 }, batch(n))));
-    const counted = results.flat().filter((r) => 'counted' in r && r.counted).length;
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => (n % 2 ? b : a).applyViewsAcross(batch(n), { now: T0, until: new Date(T0.getTime() + DAY) })),
+    );
+    const counted = results.reduce((sum, r) => sum + r.counted.filter(Boolean).length, 0);
     // 30 distinct viewers appear across the batches, on every expose.
     expect(counted).toBe(30 * ids.length);
     for (const id of ids) expect((await metricsOf(a, id)).views).toBe(30);
-  });
-
-  // Vote batches insert vote rows (their foreign key holds KEY SHARE on the expose) and then lock
-  // the exposes; view batches lock the exposes, both through lockExposes, in one order, before
-  // writing. Without it (or with FOR UPDATE, which KEY SHARE blocks) these deadlocked.
-  it('run next to vote batches on the same exposes without errors, counting exactly', async () => {
-    const ids = await Promise.all(Array.from({ length: 4 }, () => seedExpose(a)));
-    const now = new Date(T0.getTime() + 1000);
-    const work = Array.from({ length: 60 }, (_, n) => {
-      const store = n % 2 ? b : a;
-      const order = n % 4 < 2 ? ids : [...ids].reverse();
-      if (n % 3 === 0) {
-        return applyViewBatch(
-          { store, now: () => now },
-          order.map((exposeId) => ({ exposeId, sessionId: `v${n}`, viewerHash: `mixed${n}`, previousHash: null })),
-        );
-      }
-      return applyVoteBatchAcross(
-        { store, now: () => now },
-        order.map((exposeId) => ({ exposeId, sessionId: `voter${n}`, value: 1 as const })),
-      );
-    });
-    const results = await Promise.allSettled(work);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
-    for (const id of ids) expect(await metricsOf(a, id)).toMatchObject({ views: 20, upvotes: 40 });
   });
 });

@@ -2,16 +2,17 @@ import type { MetricsSnapshot } from '@/lib/contracts/metrics';
 import type { ExposeViewOp, ViewOp } from '@/lib/server/store/port';
 import { DomainError } from './errors';
 import { applyViewBatch, type ViewDeps, type ViewOutcome, type ViewReply } from './record-view';
-import { applyVoteBatchAcross, type ExposeVoteOp, type VoteDeps, type VoteOp, type VoteOutcome } from './record-vote';
+import { applyVoteBatch, type VoteDeps, type VoteOp } from './record-vote';
 import { createCoalescer } from './write-coalescer';
 
 /**
  * The write path of the hot counters (votes and views): each request's op is applied to its
  * expose in a batch, and each request is answered after its batch committed.
- * - 'coalesced' (default): concurrent votes share one transaction and concurrent views one
- *   statement, whatever their exposes (write-coalescer.ts): a hot expose takes its row lock once
- *   per batch, and spread traffic (a feed page views up to 50 exposes) pays one commit per batch
- *   instead of one per expose.
+ * - 'coalesced' (default): concurrent votes for one expose share one transaction, and concurrent
+ *   views share one statement whatever their exposes (write-coalescer.ts; views of many exposes
+ *   arrive together from every feed page, and one commit per batch instead of per expose is what
+ *   makes them cheap). Votes stay per expose: their transaction locks each session's vote row and
+ *   plans the transition before writing.
  * - 'direct': one transaction per request; kept for the benchmark's naive baseline.
  * Shares and comments stay per request: they are rate-limited per session and carry idempotency
  * claims whose 409 semantics need their own statement.
@@ -33,12 +34,11 @@ export interface HotWritesOptions {
 
 type Deps = VoteDeps & Pick<ViewDeps, 'store' | 'now' | 'bus'>;
 
-/** One coalescer key per kind: a batch spans every expose written meanwhile. */
+/** The one coalescer key of all views: a batch spans every expose viewed meanwhile. */
 const ALL_VIEWS = 'views';
-const ALL_VOTES = 'votes';
 
 /** A batch entry that failed on its own (missing or expired expose) rejects only its request. */
-const settle = <R>(outcome: R | DomainError): R => {
+const settle = (outcome: ViewOutcome): ViewReply => {
   if (outcome instanceof DomainError) throw outcome;
   return outcome;
 };
@@ -55,15 +55,15 @@ export function createHotWrites(deps: Deps, opts: HotWritesOptions): HotWrites {
       }
     };
     return {
-      vote: (exposeId, op) => track(applyVoteBatchAcross(deps, [{ ...op, exposeId }])).then(settle),
+      vote: (exposeId, op) => track(applyVoteBatch(deps, exposeId, [op])),
       view: (exposeId, op) => track(applyViewBatch(deps, [{ ...op, exposeId }])).then(settle),
       pendingCount: () => pending,
     };
   }
-  const votes = createCoalescer<ExposeVoteOp, VoteOutcome>((_key, ops) => applyVoteBatchAcross(deps, ops), opts);
+  const votes = createCoalescer<VoteOp, MetricsSnapshot>((id, ops) => applyVoteBatch(deps, id, ops), opts);
   const views = createCoalescer<ExposeViewOp, ViewOutcome>((_key, ops) => applyViewBatch(deps, ops), opts);
   return {
-    vote: (exposeId, op) => votes.submit(ALL_VOTES, { ...op, exposeId }).then(settle),
+    vote: (exposeId, op) => votes.submit(exposeId, op),
     view: (exposeId, op) => views.submit(ALL_VIEWS, { ...op, exposeId }).then(settle),
     pendingCount: () => votes.pendingCount() + views.pendingCount(),
   };

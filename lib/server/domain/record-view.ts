@@ -11,7 +11,7 @@ import type { ViewerHasher } from './viewer-hash';
 export const VIEW_WINDOW_MS = 24 * 3_600_000;
 
 export interface ViewDeps {
-  store: Pick<MetricsStore, 'transaction'> & Pick<ExposeStore, 'findExpose' | 'findVotes'>;
+  store: Pick<MetricsStore, 'applyViewsAcross'> & Pick<ExposeStore, 'findExpose' | 'findVotes'>;
   now: () => Date;
   viewers: ViewerHasher;
   bus?: MetricsBus;
@@ -33,12 +33,7 @@ export async function applyViewBatch(
   ops: readonly ExposeViewOp[],
   now: Date = deps.now(),
 ): Promise<ViewOutcome[]> {
-  // Exposes locked in id order first (WriteQueries.lockExposes), so batches of several processes
-  // and vote batches never wait on each other in a cycle.
-  const result = await deps.store.transaction(async (tx) => {
-    await tx.lockExposes(ops.map((op) => op.exposeId));
-    return tx.applyViewsAcross(ops, { now, until: new Date(now.getTime() + VIEW_WINDOW_MS) });
-  });
+  const result = await deps.store.applyViewsAcross(ops, { now, until: new Date(now.getTime() + VIEW_WINDOW_MS) });
   const outcomes = ops.map((op, i): ViewOutcome => {
     const expose = result.exposes.get(op.exposeId);
     if (!expose) return notFound();

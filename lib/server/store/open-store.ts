@@ -2,7 +2,6 @@ import type { Database, SqlExecutor } from './database';
 import { commentReadQueries, commentWriteQueries } from './comment-queries';
 import { exposeQueries } from './expose-queries';
 import { idempotencyQueries, idempotencyWriteQueries } from './idempotency-queries';
-import { lockQueries } from './lock-queries';
 import { maintenanceQueries } from './maintenance-queries';
 import { metricsQueries } from './metrics-queries';
 import type { Store, WriteQueries } from './port';
@@ -14,7 +13,6 @@ import { voteQueries } from './vote-queries';
 /** The single-statement writes, over the database or over one transaction. */
 function writeQueries(db: SqlExecutor): WriteQueries {
   return {
-    ...lockQueries(db),
     ...viewQueries(db),
     ...shareQueries(db),
     ...commentWriteQueries(db),

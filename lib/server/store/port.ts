@@ -98,21 +98,6 @@ export interface VoteChange {
   value: number;
 }
 
-export interface SessionVoteRef {
-  exposeId: string;
-  sessionId: string;
-}
-
-export interface ExposeVoteChange extends VoteChange {
-  exposeId: string;
-}
-
-export interface ExposeVoteDelta {
-  exposeId: string;
-  upvotes: number;
-  downvotes: number;
-}
-
 export interface IdempotencyRef {
   sessionId: string;
   scope: string;
@@ -127,14 +112,6 @@ export type IdempotencyClaim =
 
 /** Writes that run as one statement each; usable on the store or inside `transaction`. */
 export interface WriteQueries {
-  /**
-   * Locks these exposes' rows until commit, in id order, with FOR NO KEY UPDATE (an UPDATE's own
-   * lock, which the KEY SHARE locks that foreign keys of concurrent inserts hold do not block).
-   * A batch that writes the counters of several exposes takes this first, inside its transaction,
-   * so two batches never wait on each other in a cycle; the writes after it then find the rows
-   * current and theirs.
-   */
-  lockExposes(exposeIds: readonly string[]): Promise<void>;
   /**
    * Counts the views whose viewer has no unexpired dedup row (under either hash); inserts
    * (or revives expired) rows until `until`, and adds the number inserted to `views`.
@@ -155,21 +132,21 @@ export interface WriteQueries {
   /** Inserts the comments (created at `now`) and adds their number to `comments`. */
   insertComments(exposeId: string, comments: readonly NewComment[], opts: { now: Date }): Promise<WriteResult | null>;
   /**
-   * Votes, step 1 of 2 (inside one transaction), for (expose, session) pairs of any exposes: makes
-   * sure each pair has a vote row (0 when new) and locks those rows until commit, so concurrent
-   * requests of one session serialise here. Returns, per expose that exists, its counters and each
-   * session's current value. Locks nothing on a closed expose.
+   * Votes, step 1 of 2 (inside one transaction): makes sure each session has a vote row (0 when
+   * new) and locks those rows until commit, so concurrent requests of one session serialise here.
+   * Returns each session's current value. Locks nothing when the expose is closed.
    */
-  lockVotes(refs: readonly SessionVoteRef[], opts: { now: Date }): Promise<Map<string, WriteResult & { current: Map<string, number> }>>;
+  lockVotes(exposeId: string, sessionIds: readonly string[], opts: { now: Date }): Promise<(WriteResult & { current: Map<string, number> }) | null>;
   /**
-   * Votes, step 2 of 2: stores the new values and adds each expose's deltas to its counters (one
-   * version bump each) in one statement. The database does the arithmetic (`upvotes = upvotes + delta`).
+   * Votes, step 2 of 2: stores the new values and adds the deltas to the counters in one statement.
+   * The database does the arithmetic (`upvotes = upvotes + delta`).
    */
   writeVotes(
-    changes: readonly ExposeVoteChange[],
-    deltas: readonly ExposeVoteDelta[],
+    exposeId: string,
+    changes: readonly VoteChange[],
+    delta: { upvotes: number; downvotes: number },
     opts: { now: Date },
-  ): Promise<Map<string, CounterRow>>;
+  ): Promise<CounterRow>;
   /** Stores the first reply for a claimed key; must run in the effect's transaction. */
   completeIdempotencyKey(ref: IdempotencyRef, reply: { statusCode: number; response: unknown }): Promise<void>;
 }

@@ -10,8 +10,9 @@ import { COUNTER_COLUMNS, textArray, toWriteResult, ts, type RawWriteRow } from 
  * primary key: the second waits for the first to commit and then finds the row, so at most one of
  * them is counted.
  *
- * Locks: the hot-write path runs a batch inside a transaction after `lockExposes` (exposes locked
- * in id order), so a dedup row of an expose is only written while holding that expose's lock.
+ * Locks: the batch's expose rows are locked first, in id order (`order by id for update`), and a
+ * dedup row of an expose is only written while holding that expose's lock. Every other writer of
+ * exposes locks a single row, after its own rows, so batches of several processes cannot deadlock.
  */
 export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 'applyViewsAcross'> {
   async function applyViewsAcross(ops: readonly ExposeViewOp[], opts: { now: Date; until: Date }): Promise<ViewBatchResult> {
@@ -27,6 +28,8 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
       with e as (
         select id, ${COUNTER_COLUMNS}, (expires_at is null or expires_at > ${ts(opts.now)}) as open
         from exposes where id = any(${textArray([...new Set(ops.map((o) => o.exposeId))])})
+        order by id
+        for update
       ),
       ins as (
         insert into view_dedup (expose_id, viewer_hash, expires_at)
