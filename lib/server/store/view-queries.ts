@@ -10,9 +10,10 @@ import { COUNTER_COLUMNS, textArray, toWriteResult, ts, type RawWriteRow } from 
  * primary key: the second waits for the first to commit and then finds the row, so at most one of
  * them is counted.
  *
- * Locks: the batch's expose rows are locked first, in id order (`order by id for update`), and a
- * dedup row of an expose is only written while holding that expose's lock. Every other writer of
- * exposes locks a single row, after its own rows, so batches of several processes cannot deadlock.
+ * Locks: de-dup rows are written in (expose, hash) order and the counter UPDATE takes the same
+ * FOR NO KEY UPDATE lock as every other counter write. An explicit `FOR UPDATE` on the exposes
+ * here was tried and removed: it conflicts with the KEY SHARE locks that the foreign keys of
+ * concurrent vote inserts hold, and deadlocked mixed view/vote load.
  */
 export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 'applyViewsAcross'> {
   async function applyViewsAcross(ops: readonly ExposeViewOp[], opts: { now: Date; until: Date }): Promise<ViewBatchResult> {
@@ -28,8 +29,6 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
       with e as (
         select id, ${COUNTER_COLUMNS}, (expires_at is null or expires_at > ${ts(opts.now)}) as open
         from exposes where id = any(${textArray([...new Set(ops.map((o) => o.exposeId))])})
-        order by id
-        for update
       ),
       ins as (
         insert into view_dedup (expose_id, viewer_hash, expires_at)
