@@ -12,7 +12,7 @@ const DAY = 86_400_000;
 /**
  * View batches spanning exposes, from two processes at once (two pools, as two instances would
  * have): batches that overlap in exposes and viewers, in opposite orders, must neither deadlock
- * nor count a viewer twice. Locks are taken in expose id order (view-queries.ts).
+ * nor count a viewer twice (de-dup rows are written in (expose, hash) order: view-queries.ts).
  */
 describe.skipIf(!postgres)('view batches across exposes from two pools on PostgreSQL', () => {
   let a: Store;
