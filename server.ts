@@ -7,6 +7,8 @@ import { isClusterPrimary, runPrimary, workerMaySeed } from '@/lib/server/cluste
 import { withPageCache, type PageHandler } from '@/lib/server/pages/page-cache';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
+// The config's default (production) also for Next and React, which read NODE_ENV themselves.
+(process.env as Record<string, string | undefined>).NODE_ENV ??= 'production';
 
 /** The process: container, Fastify API on /api/*, every other path rendered by Next. */
 async function main() {

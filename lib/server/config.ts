@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** Every setting the server reads, parsed once from the environment (README "Configuration"). */
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Production unless told otherwise: the built server must never run Next in development mode. */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z
@@ -34,6 +35,8 @@ const envSchema = z.object({
   STREAM_KEEPALIVE_MS: z.coerce.number().int().min(10).max(120_000).default(15_000),
   /** How long the feed page's bytes are replayed to every visitor; 0 renders it per request. */
   PAGE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Last resort of a graceful shutdown: exit 1 if draining and closing took longer than this. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 
 export interface AppConfig {
@@ -60,6 +63,8 @@ export interface AppConfig {
   streamKeepAliveMs: number;
   /** Feed page cache freshness (docs/ARCHITECTURE.md "Feed cache"); 0 = off. */
   pageCacheMs: number;
+  /** docs/ARCHITECTURE.md "Shutdown": the force-exit timer after SIGTERM. */
+  shutdownTimeoutMs: number;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
 }
@@ -109,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxStreamsPerIp: e.MAX_STREAMS_PER_IP,
     streamKeepAliveMs: e.STREAM_KEEPALIVE_MS,
     pageCacheMs: e.PAGE_CACHE_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     dbConnectTimeoutMs: 2_000,
     dbStatementTimeoutMs: 2_500,
   };
