@@ -1,10 +1,12 @@
 import next from 'next';
+import { pino } from 'pino';
 import { buildApp, loggerSerializers } from '@/lib/server/http/app';
 import { ConfigError, loadConfig } from '@/lib/server/config';
 import { createContainer } from '@/lib/server/container';
 import { publishContainer } from '@/lib/server/runtime';
 import { isClusterPrimary, runPrimary, workerMaySeed } from '@/lib/server/cluster';
 import { withPageCache, type PageHandler } from '@/lib/server/pages/page-cache';
+import { handleShutdownSignals } from '@/lib/server/lifecycle/shutdown';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 // The config's default (production) also for Next and React, which read NODE_ENV themselves.
@@ -18,7 +20,8 @@ async function main() {
     return;
   }
   const config = { ...loaded, seedDemo: loaded.seedDemo && workerMaySeed() };
-  const container = await createContainer(config);
+  const log = pino({ level: config.logLevel, serializers: loggerSerializers });
+  const container = await createContainer(config, { log });
   publishContainer(container);
 
   // Next needs Fastify's server, and Fastify's catch-all needs Next's handler: filled in below.
@@ -29,7 +32,7 @@ async function main() {
     ? render
     : withPageCache(render, { paths: ['/'], freshMs: config.pageCacheMs, staleMs: 2 * config.pageCacheMs });
   const app = await buildApp(container, {
-    logger: { level: config.logLevel, serializers: loggerSerializers },
+    loggerInstance: log,
     pageHandler: cached,
   });
   // Next rides on Fastify's server so the dev hot-reload websocket shares the port.
@@ -43,20 +46,7 @@ async function main() {
     publishContainer(undefined);
   });
 
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  handleShutdownSignals({ app, drain: container.drain, timeoutMs: config.shutdownTimeoutMs });
 
   await app.listen({ port: config.port, host: config.host });
   app.log.info(

@@ -6,9 +6,10 @@ import type { AppConfig } from './config';
 import { seedIfEmpty } from './domain/demo-content';
 import { createHotWrites, type HotWrites } from './domain/hot-writes';
 import { newExposeId } from './domain/ids';
-import { startMaintenance } from './domain/maintenance';
+import { startMaintenance, type MaintenanceLog } from './domain/maintenance';
 import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
 import { createRateLimits, type RateLimits } from './http/rate-limits';
+import { createDrainState, type DrainState } from './lifecycle/drain-state';
 import type { MetricsBus } from './live/bus';
 import { createMemoryBus } from './live/memory-bus';
 import { createRedisBus } from './live/redis-bus';
@@ -32,6 +33,9 @@ export interface Container {
   bus: MetricsBus;
   /** Votes and views: coalesced per expose into one transaction per batch, or one per request. */
   hotWrites: HotWrites;
+  /** Set when shutdown begins: readiness fails and new requests get 503 (lib/server/lifecycle). */
+  drain: DrainState;
+  /** Waits for accepted hot writes, then closes the bus, Redis and the store. */
   close(): Promise<void>;
 }
 
@@ -68,7 +72,12 @@ export interface ContainerOverrides {
   /** Off in tests that call runMaintenance themselves; default on. */
   maintenance?: boolean;
   bus?: MetricsBus;
+  /** Where background work (maintenance) reports failures: the process's logger. */
+  log?: MaintenanceLog;
 }
+
+/** Without a logger given (scripts), failures still reach stderr. */
+const stderrLog: MaintenanceLog = { error: (obj, msg) => console.error(msg, obj) };
 
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
   const sessionSecret = resolveSessionSecret(config);
@@ -80,8 +89,10 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   redis?.on('error', () => {});
   const now = overrides.now ?? (() => new Date());
   const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl }) : createMemoryBus());
-  // Expired view de-dup rows, old salts and idempotency keys; an unref'd timer, stopped on close.
-  const stopMaintenance = overrides.maintenance === false ? () => {} : startMaintenance({ store, now });
+  // Expired view de-dup rows, old salts and idempotency keys: once now, then on an unref'd timer
+  // stopped on close.
+  const stopMaintenance =
+    overrides.maintenance === false ? async () => {} : startMaintenance({ store, now }, { log: overrides.log ?? stderrLog });
   const container: Container = {
     config,
     store,
@@ -96,10 +107,13 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
       { store, now, bus },
       { path: config.writePath, windowMs: config.writeBatchWindowMs, maxBatch: config.writeBatchMax },
     ),
+    drain: createDrainState(),
     async close() {
-      stopMaintenance();
+      await stopMaintenance();
+      // Acknowledged-to-be writes still in a batch are committed before the store goes.
+      await container.hotWrites.idle();
       await bus.close();
-      redis?.disconnect();
+      await redis?.quit().catch(() => redis.disconnect());
       await store.close();
     },
   };

@@ -22,6 +22,8 @@ export interface HotWrites {
   view(exposeId: string, op: ViewOp): Promise<ViewReply>;
   /** Ops accepted and not yet committed. */
   pendingCount(): number;
+  /** Resolves when every op accepted so far is settled (committed or failed): shutdown waits for it. */
+  idle(): Promise<void>;
 }
 
 export type WritePath = 'coalesced' | 'direct';
@@ -43,7 +45,26 @@ const settle = (outcome: ViewOutcome): ViewReply => {
   return outcome;
 };
 
+/** The ops accepted and not settled, so shutdown can wait for them before closing the store. */
+function createSettleTracker() {
+  const outstanding = new Set<Promise<unknown>>();
+  return {
+    track<T>(work: Promise<T>): Promise<T> {
+      const settled: Promise<unknown> = work.then(
+        () => outstanding.delete(settled),
+        () => outstanding.delete(settled),
+      );
+      outstanding.add(settled);
+      return work;
+    },
+    async idle(): Promise<void> {
+      while (outstanding.size > 0) await Promise.all([...outstanding]);
+    },
+  };
+}
+
 export function createHotWrites(deps: Deps, opts: HotWritesOptions): HotWrites {
+  const writes = createSettleTracker();
   if (opts.path === 'direct') {
     let pending = 0;
     const track = async <T>(work: Promise<T[]>): Promise<T> => {
@@ -55,16 +76,18 @@ export function createHotWrites(deps: Deps, opts: HotWritesOptions): HotWrites {
       }
     };
     return {
-      vote: (exposeId, op) => track(applyVoteBatch(deps, exposeId, [op])),
-      view: (exposeId, op) => track(applyViewBatch(deps, [{ ...op, exposeId }])).then(settle),
+      vote: (exposeId, op) => writes.track(track(applyVoteBatch(deps, exposeId, [op]))),
+      view: (exposeId, op) => writes.track(track(applyViewBatch(deps, [{ ...op, exposeId }]))).then(settle),
       pendingCount: () => pending,
+      idle: writes.idle,
     };
   }
   const votes = createCoalescer<VoteOp, MetricsSnapshot>((id, ops) => applyVoteBatch(deps, id, ops), opts);
   const views = createCoalescer<ExposeViewOp, ViewOutcome>((_key, ops) => applyViewBatch(deps, ops), opts);
   return {
-    vote: (exposeId, op) => votes.submit(exposeId, op),
-    view: (exposeId, op) => views.submit(ALL_VIEWS, { ...op, exposeId }).then(settle),
+    vote: (exposeId, op) => writes.track(votes.submit(exposeId, op)),
+    view: (exposeId, op) => writes.track(views.submit(ALL_VIEWS, { ...op, exposeId })).then(settle),
     pendingCount: () => votes.pendingCount() + views.pendingCount(),
+    idle: writes.idle,
   };
 }

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
+import { refuseWhileDraining } from './draining';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { registerIdentity } from './identity';
 import { keepPrivate } from './private-response';
@@ -35,6 +36,8 @@ export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** The process's logger, shared with the container (server.ts); takes the place of `logger`. */
+  loggerInstance?: FastifyBaseLogger;
   /** Renders every non-API path (Next's request handler); absent in API-only tests. */
   pageHandler?: PageHandler;
   routes?: readonly ApiRoute[];
@@ -47,7 +50,7 @@ export const loggerSerializers = {
 
 export async function buildApp(container: Container, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: 16 * 1024,
     // One hop: the address our own proxy appended (the rightmost X-Forwarded-For entry). Trusting
     // every hop would let a client choose its IP by sending its own X-Forwarded-For.
@@ -56,7 +59,10 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => crypto.randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
+    // While shutting down, newcomers get the API's own 503 body from the hook below, not Fastify's.
+    return503OnClosing: false,
   });
+  refuseWhileDraining(app, container.drain);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Only JSON bodies are accepted; anything else is a 415 from Fastify, mapped below.
