@@ -64,5 +64,5 @@ describe.skipIf(!canUnshare)('kill -9 and restart with the same PID (embedded da
     const read = await call(second.port, 'GET', `/api/exposes/${exposeId}`);
     expect(read.status).toBe(200);
     expect(read.json).toMatchObject({ exposeId, metrics: { upvotes: 20 } });
-  });
+  }, 90_000);
 });
