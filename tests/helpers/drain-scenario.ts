@@ -33,7 +33,7 @@ export interface DrainObservations {
   refused: RawResponse;
   /** The in-flight write, its body sent after SIGTERM. */
   viewed: RawResponse;
-  /** Status of each vote of a burst racing the signal; 0 = refused or reset (never acknowledged). */
+  /** Status of each vote of clients racing the signal; 0 = refused or reset (never acknowledged). */
   burst: number[];
   exit: { code: number | null; signal: NodeJS.Signals | null };
 }
@@ -66,12 +66,26 @@ export async function sigtermUnderLoad(server: ServerProcess): Promise<DrainObse
   const stalled = await rawConnection(port);
   stalled.write(`POST /api/expose/vote HTTP/1.1\r\nHost: 127.0.0.1\r\n`);
 
-  const burst = Array.from({ length: 30 }, () =>
-    postJson(port, '/api/expose/vote', { exposeId, voteType: 'upvote' }).then(
-      (r) => r.status,
-      () => 0,
-    ),
-  );
+  // Eight clients voting back to back (each vote from a new session, so each counts) until the
+  // server refuses them: writes are in flight when the signal lands.
+  const burst: number[] = [];
+  let acked = 0;
+  let onAck: (() => void) | undefined;
+  const clients = Array.from({ length: 8 }, async () => {
+    for (;;) {
+      const status = await postJson(port, '/api/expose/vote', { exposeId, voteType: 'upvote' }).then(
+        (r) => r.status,
+        () => 0,
+      );
+      burst.push(status);
+      if (status !== 200) return;
+      acked++;
+      onAck?.();
+    }
+  });
+  await new Promise<void>((resolve) => {
+    onAck = () => acked >= 40 && resolve();
+  });
 
   server.child.kill('SIGTERM');
   await server.waitForLog(/shutting down/);
@@ -87,7 +101,7 @@ export async function sigtermUnderLoad(server: ServerProcess): Promise<DrainObse
   slow.write(body);
   const viewed = await slow.response();
 
-  const statuses = await Promise.all(burst);
+  await Promise.all(clients);
   await stalled.closed;
-  return { exposeId, idleStatus, continueStatus, refused, viewed, burst: statuses, exit: await server.exited };
+  return { exposeId, idleStatus, continueStatus, refused, viewed, burst, exit: await server.exited };
 }
