@@ -16,7 +16,7 @@ process.env.NEXT_TELEMETRY_DISABLED = '1';
 async function main() {
   const loaded = loadConfig(process.env);
   if (isClusterPrimary(loaded.webConcurrency)) {
-    runPrimary(loaded.webConcurrency, (msg) => console.log(msg));
+    runPrimary(loaded.webConcurrency, (msg) => console.log(msg), loaded.shutdownTimeoutMs);
     return;
   }
   const config = { ...loaded, seedDemo: loaded.seedDemo && workerMaySeed() };

@@ -110,10 +110,11 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     drain: createDrainState(),
     async close() {
       await stopMaintenance();
-      // Acknowledged-to-be writes still in a batch are committed before the store goes.
+      // Hot writes already accepted commit before the store closes (their requests await the commit).
       await container.hotWrites.idle();
       await bus.close();
-      await redis?.quit().catch(() => redis.disconnect());
+      // Not QUIT: a stalled Redis would never answer it, and nothing is left to send.
+      redis?.disconnect();
       await store.close();
     },
   };
