@@ -1,4 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 export interface HttpDrain {
   /**
@@ -17,6 +18,9 @@ export interface HttpDrain {
  */
 export function trackHttp(server: Server): HttpDrain {
   const open = new Set<ServerResponse>();
+  // Every socket, including upgraded ones (Next's development hot-reload websocket), which Node's
+  // closeAllConnections() no longer knows and which would otherwise hold server.close().
+  const sockets = new Set<Socket>();
   let draining = false;
   let settle: (() => void) | undefined;
 
@@ -29,11 +33,16 @@ export function trackHttp(server: Server): HttpDrain {
     server.closeIdleConnections();
     if (open.size === 0 && settle) {
       server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
       settle();
       settle = undefined;
     }
   };
 
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   // First listener, so the header is set before any handler writes the head.
   server.prependListener('request', (_req, res: ServerResponse) => {
     open.add(res);
