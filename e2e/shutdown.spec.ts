@@ -22,7 +22,7 @@ test('node dist/server.mjs without NODE_ENV serves the production build, then dr
     process.execPath,
     ['dist/server.mjs'],
     { PORT: String(PORT), DATA_DIR: dataDir, SEED_DEMO: '0', RATE_LIMITS: '0', SHUTDOWN_TIMEOUT_MS: '20000' },
-    { readyMsg: /ready on/, port: PORT },
+    { ready: /ready on/, port: PORT },
   );
   try {
     // Production mode: the page is the one `next build` made (development mode would compile it

@@ -38,6 +38,7 @@ for (const database of testDatabases()) {
         expect([url, res.statusCode, res.json().error?.code]).toEqual([url, 503, 'unavailable']);
         expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
         expect(res.headers['set-cookie']).toBeUndefined();
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
       }
       const live = await t.app.inject({ method: 'GET', url: '/api/health/live' });
       expect([live.statusCode, live.json()]).toEqual([200, { ok: true }]);

@@ -1,5 +1,9 @@
-// A pages-free server process for tests that signal or kill it: server.ts without Next.
-import type { AddressInfo } from 'node:net';
+/**
+ * The API alone (no Next), as a process of its own, for tests that signal, kill and restart a
+ * server: `node --import tsx tests/helpers/api-server.ts` with the usual environment (README).
+ * Wired like server.ts (one logger for app and container, the same shutdown); pino JSON lines on
+ * stdout, and `listening <port>` once it accepts requests.
+ */
 import { pino } from 'pino';
 import { loadConfig } from '@/lib/server/config';
 import { createContainer } from '@/lib/server/container';
@@ -10,9 +14,8 @@ const config = loadConfig(process.env);
 const log = pino({ level: config.logLevel, serializers: loggerSerializers });
 const container = await createContainer(config, { log });
 const app = await buildApp(container, { loggerInstance: log });
-app.addHook('onClose', async () => {
-  await container.close();
-});
+app.addHook('onClose', () => container.close());
 handleShutdownSignals({ app, drain: container.drain, timeoutMs: config.shutdownTimeoutMs });
-await app.listen({ port: config.port, host: config.host });
-app.log.info({ port: (app.server.address() as AddressInfo).port }, 'listening');
+await app.listen({ port: config.port, host: '127.0.0.1' });
+const address = app.server.address();
+process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : config.port}\n`);

@@ -12,13 +12,14 @@ export interface ServerProcess {
 
 /**
  * Spawns a server (`command` + `args`, e.g. node dist/server.mjs) that logs pino JSON lines to
- * stdout, and resolves once it logged `readyMsg`; the port comes from that line (`port`) or `opts.port`.
+ * stdout, and resolves once its output matches `ready` (default: api-server.ts's `listening <port>`);
+ * the port is that match's first group, or `opts.port`.
  */
 export async function startServer(
   command: string,
   args: string[],
   env: Record<string, string>,
-  opts: { readyMsg?: RegExp; port?: number } = {},
+  opts: { ready?: RegExp; port?: number } = {},
 ): Promise<ServerProcess> {
   const child = spawn(command, args, {
     cwd: process.cwd(),
@@ -68,10 +69,24 @@ export async function startServer(
       waiters.add(check);
       check();
     });
-  const ready = await waitForLog(opts.readyMsg ?? /^listening$/);
+  const ready = opts.ready ?? /^listening (\d+)$/m;
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const check = () => {
+      const hit = ready.exec(out);
+      if (hit) {
+        waiters.delete(check);
+        resolve(hit);
+      } else if (exitInfo) {
+        waiters.delete(check);
+        reject(new Error(`server exited (${JSON.stringify(exitInfo)}) before it was ready:\n${out.slice(-3000)}`));
+      }
+    };
+    waiters.add(check);
+    check();
+  });
   return {
     child,
-    port: opts.port ?? Number(ready.port),
+    port: opts.port ?? Number(match[1]),
     waitForLog,
     exited,
     output: () => out,

@@ -6,8 +6,9 @@ import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
 import { refuseWhileDraining } from './draining';
 import { errorHandler, sendError, toHttpError } from './errors';
-import { registerIdentity } from './identity';
+import { isStaticAsset, registerIdentity } from './identity';
 import { keepPrivate } from './private-response';
+import { registerSecurityHeaders, setPageCsp } from './security-headers';
 import type { ApiRoute } from './route';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
@@ -62,16 +63,17 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
     // While shutting down, newcomers get the API's own 503 body from the hook below, not Fastify's.
     return503OnClosing: false,
   });
-  refuseWhileDraining(app, container.drain);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // Only JSON bodies are accepted; anything else is a 415 from Fastify, mapped below.
   app.removeContentTypeParser(['text/plain']);
-  await app.register(cookie, { secret: container.sessionSecret });
-  registerIdentity(app, container.sessionSecret);
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-  });
+  const { publicOrigin, dev } = container.config;
+  await registerSecurityHeaders(app, { publicOrigin, dev });
+  // After the security headers (a refusal carries them too), before sessions and bodies.
+  refuseWhileDraining(app, container.drain);
+  // A list: the first secret signs, every one verifies (SESSION_SECRET rotation).
+  await app.register(cookie, { secret: container.sessionSecrets });
+  registerIdentity(app, { secrets: container.sessionSecrets, publicOrigin });
   app.setErrorHandler(errorHandler);
 
   for (const route of opts.routes ?? API_ROUTES) route(app, container);
@@ -84,6 +86,7 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
         throw new DomainError('not_found', 'No such endpoint.');
       }
       reply.hijack();
+      if (!isStaticAsset(path)) setPageCsp(request.raw, reply.raw, { publicOrigin, dev });
       // A first visit's page carries its new session cookie (identity.ts): never storable by a shared
       // cache, even when Next serves the page from its ISR cache and marks it `s-maxage`.
       if (reply.raw.hasHeader('set-cookie')) keepPrivate(reply.raw);
