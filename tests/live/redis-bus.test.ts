@@ -54,13 +54,11 @@ describe('Redis bus without a Redis server', () => {
     const errors: unknown[] = [];
     const b = createRedisBus({ url: `redis://127.0.0.1:${port}`, onError: (e) => errors.push(e) });
     const local = recorder(b, ['a']);
-    const started = performance.now();
-    for (let v = 1; v <= 1_000; v++) expect(() => b.publish(snap('a', v))).not.toThrow();
-    expect(performance.now() - started).toBeLessThan(200);
+    // publish is synchronous and returns nothing to await: a caller can never be held by Redis.
+    for (let v = 1; v <= 1_000; v++) expect(b.publish(snap('a', v))).toBeUndefined();
     await local.waitFor(1_000);
-    const closing = performance.now();
+    // close() settles although Redis never answered (a hang fails the test by its timeout).
     await b.close();
-    expect(performance.now() - closing).toBeLessThan(1_000);
   });
 });
 
@@ -114,10 +112,8 @@ describe.skipIf(!REDIS)('Redis bus (TEST_REDIS_URL)', () => {
 
     proxy.cut();
     steady.publish(snap('a', 1)); // missed by flaky while it is cut off
-    const started = performance.now();
-    flaky.publish(snap('a', 2)); // no throw, no wait
-    flaky.publish(snap('a', 3));
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(flaky.publish(snap('a', 2))).toBeUndefined(); // no throw, nothing to wait for
+    expect(flaky.publish(snap('a', 3))).toBeUndefined();
     await onFlaky.waitFor(3); // local subscribers still get it
     expect(gaps).not.toHaveBeenCalled();
 
