@@ -27,6 +27,10 @@ const envSchema = z.object({
   WRITE_PATH: z.enum(['coalesced', 'direct']).default('coalesced'),
   WRITE_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
   WRITE_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Load shedding: votes (and views) accepted and not yet committed, per process; more get 503. */
+  WRITE_QUEUE_MAX: z.coerce.number().int().min(1).default(5000),
+  /** A vote or view still queued (its batch not started) after this long gets 503 and is never written. */
+  WRITE_DEADLINE_MS: z.coerce.number().int().min(10).max(60_000).default(2000),
   /** Open live streams (SSE) per instance, and per client IP hash on one instance. */
   MAX_STREAMS: z.coerce.number().int().min(1).default(2000),
   MAX_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
@@ -55,6 +59,8 @@ export interface AppConfig {
   writePath: 'coalesced' | 'direct';
   writeBatchWindowMs: number;
   writeBatchMax: number;
+  writeQueueMax: number;
+  writeDeadlineMs: number;
   maxStreams: number;
   maxStreamsPerIp: number;
   streamKeepAliveMs: number;
@@ -105,6 +111,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     writePath: e.WRITE_PATH,
     writeBatchWindowMs: e.WRITE_BATCH_WINDOW_MS,
     writeBatchMax: e.WRITE_BATCH_MAX,
+    writeQueueMax: e.WRITE_QUEUE_MAX,
+    writeDeadlineMs: e.WRITE_DEADLINE_MS,
     maxStreams: e.MAX_STREAMS,
     maxStreamsPerIp: e.MAX_STREAMS_PER_IP,
     streamKeepAliveMs: e.STREAM_KEEPALIVE_MS,

@@ -94,7 +94,13 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     bus,
     hotWrites: createHotWrites(
       { store, now, bus },
-      { path: config.writePath, windowMs: config.writeBatchWindowMs, maxBatch: config.writeBatchMax },
+      {
+        path: config.writePath,
+        windowMs: config.writeBatchWindowMs,
+        maxBatch: config.writeBatchMax,
+        maxPending: config.writeQueueMax,
+        deadlineMs: config.writeDeadlineMs,
+      },
     ),
     async close() {
       stopMaintenance();
