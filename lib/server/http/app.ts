@@ -77,6 +77,10 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
       if (path === '/api' || path.startsWith('/api/') || !opts.pageHandler) {
         throw new DomainError('not_found', 'No such endpoint.');
       }
+      // Pages cost a render (or a replay); hashed build assets are cheap, immutable and many per page.
+      if (!path.startsWith('/_next/static/')) {
+        await container.rateLimits.consume('page', { sessionId: request.sessionId, ipHash: request.ipHash, sessionIsNew: true });
+      }
       reply.hijack();
       // A first visit's page carries its new session cookie (identity.ts): never storable by a shared
       // cache, even when Next serves the page from its ISR cache and marks it `s-maxage`.

@@ -12,6 +12,8 @@ declare module 'fastify' {
     sessionId: string;
     /** Keyed hash of the client IP (never the IP itself) for rate limits. */
     ipHash: string;
+    /** True when this request came without a valid session cookie and was just given one. */
+    sessionIsNew: boolean;
   }
 }
 
@@ -23,6 +25,7 @@ export function registerIdentity(app: FastifyInstance, secret: string): void {
   const ipKey = createHmac('sha256', secret).update('ip-hash-key').digest();
   app.decorateRequest('sessionId', '');
   app.decorateRequest('ipHash', '');
+  app.decorateRequest('sessionIsNew', false);
   app.addHook('onRequest', async (request, reply) => {
     request.ipHash = createHmac('sha256', ipKey).update(request.ip).digest('base64url').slice(0, 22);
     const existing = readSession(app, request);
@@ -30,6 +33,7 @@ export function registerIdentity(app: FastifyInstance, secret: string): void {
       request.sessionId = existing;
     } else {
       request.sessionId = newSessionId();
+      request.sessionIsNew = true;
       const cookie = app.serializeCookie(SESSION_COOKIE, app.signCookie(request.sessionId), {
         httpOnly: true,
         sameSite: 'lax',
