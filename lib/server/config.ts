@@ -36,6 +36,17 @@ const envSchema = z.object({
   MAX_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
   /** Comment line on idle streams, under every proxy's idle timeout. */
   STREAM_KEEPALIVE_MS: z.coerce.number().int().min(10).max(120_000).default(15_000),
+  /**
+   * Time to receive a whole request (headers and body; bodies are at most 16 KiB): a client that
+   * trickles its body is answered 408 and dropped. A live stream's request is complete at once.
+   */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * A socket with no traffic either way for this long is closed. Above Fastify's 72 s keep-alive
+   * (so a proxy's idle timeout, usually 60 s, ends idle connections first) and far above the
+   * live streams' keep-alive comments, which count as traffic.
+   */
+  CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   /** How long the feed page's bytes are replayed to every visitor; 0 renders it per request. */
   PAGE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
 });
@@ -66,6 +77,8 @@ export interface AppConfig {
   streamKeepAliveMs: number;
   /** Feed page cache freshness (docs/ARCHITECTURE.md "Feed cache"); 0 = off. */
   pageCacheMs: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
 }
@@ -87,6 +100,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       'WEB_CONCURRENCY > 1 needs DATABASE_URL and REDIS_URL: the embedded database belongs to one process, ' +
         'and live updates and rate limits must be shared by all workers.',
     );
+  }
+  if (e.STREAM_KEEPALIVE_MS >= e.CONNECTION_TIMEOUT_MS) {
+    throw new ConfigError('STREAM_KEEPALIVE_MS must be below CONNECTION_TIMEOUT_MS, or idle live streams are cut.');
   }
   if (e.DATABASE_URL && !e.SESSION_SECRET) {
     throw new ConfigError(
@@ -117,6 +133,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxStreamsPerIp: e.MAX_STREAMS_PER_IP,
     streamKeepAliveMs: e.STREAM_KEEPALIVE_MS,
     pageCacheMs: e.PAGE_CACHE_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
     dbConnectTimeoutMs: 2_000,
     dbStatementTimeoutMs: 2_500,
   };

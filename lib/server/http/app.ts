@@ -49,6 +49,17 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 16 * 1024,
+    // Slow clients: a whole request (headers + body) must arrive within requestTimeout (408 and
+    // closed otherwise); a socket idle in both directions for connectionTimeout is closed. Live
+    // streams are not cut: their request is complete at once and keep-alive comments are traffic.
+    requestTimeout: container.config.requestTimeoutMs,
+    connectionTimeout: container.config.connectionTimeoutMs,
+    // Also given to http.createServer: set only afterwards (all Fastify does), Node 20 never enforced
+    // it here (measured). Node checks on an interval (30 s by default): keep it a fraction of the timeout.
+    http: {
+      requestTimeout: container.config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(container.config.requestTimeoutMs / 4)),
+    },
     // One hop: the address our own proxy appended (the rightmost X-Forwarded-For entry). Trusting
     // every hop would let a client choose its IP by sending its own X-Forwarded-For.
     trustProxy: container.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
