@@ -13,6 +13,8 @@ const envSchema = z.object({
   SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
   SEED_DEMO: z.enum(['0', '1']).default('1'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional(),
+  /** A Redis command unanswered this long falls back (rate limits to memory; fan-out parks it). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
@@ -60,6 +62,8 @@ export interface AppConfig {
   sessionSecret?: string;
   seedDemo: boolean;
   redisUrl?: string;
+  redisCommandTimeoutMs: number;
+  redisConnectTimeoutMs: number;
   trustProxy: boolean;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   dbPoolSize: number;
@@ -119,6 +123,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     sessionSecret: e.SESSION_SECRET,
     seedDemo: e.SEED_DEMO === '1',
     redisUrl: e.REDIS_URL,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    redisConnectTimeoutMs: 2_000,
     trustProxy: e.TRUST_PROXY === '1',
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,

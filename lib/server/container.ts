@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import { seedIfEmpty } from './domain/demo-content';
 import { createHotWrites, type HotWrites } from './domain/hot-writes';
@@ -12,6 +12,7 @@ import { createRateLimits, type RateLimits } from './http/rate-limits';
 import type { MetricsBus } from './live/bus';
 import { createMemoryBus } from './live/memory-bus';
 import { createRedisBus } from './live/redis-bus';
+import { openRedis } from './redis-client';
 import { openPglite } from './store/open-pglite';
 import { openPostgres } from './store/open-postgres';
 import { createStore } from './store/open-store';
@@ -73,13 +74,12 @@ export interface ContainerOverrides {
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
   const sessionSecret = resolveSessionSecret(config);
   const store = overrides.store ?? (await openConfiguredStore(config));
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
-    : undefined;
+  const redisTimeouts = { commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs };
+  const redis = config.redisUrl ? openRedis(config.redisUrl, redisTimeouts) : undefined;
   // A Redis outage must not crash the process; the limits fall back to memory meanwhile.
   redis?.on('error', () => {});
   const now = overrides.now ?? (() => new Date());
-  const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl }) : createMemoryBus());
+  const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl, ...redisTimeouts }) : createMemoryBus());
   // Expired view de-dup rows, old salts and idempotency keys; an unref'd timer, stopped on close.
   const stopMaintenance = overrides.maintenance === false ? () => {} : startMaintenance({ store, now });
   const container: Container = {

@@ -76,7 +76,8 @@ export function createRateLimits(opts: { redis?: Redis; enabled: boolean }): Rat
         const base = { points: spec.points, duration: spec.durationSec, keyPrefix: `ec:rl:${name}:${spec.by}:${i}` };
         const memory = new RateLimiterMemory(base);
         const limiter = opts.redis
-          ? new RateLimiterRedis({ ...base, storeClient: opts.redis, insuranceLimiter: memory })
+          ? // Any Redis error (down, or a command timeout while it stalls) falls back to memory.
+            new RateLimiterRedis({ ...base, storeClient: opts.redis, insuranceLimiter: memory, rejectIfRedisNotReady: true })
           : memory;
         return { by: spec.by, limiter };
       }),
