@@ -16,8 +16,8 @@ import { createWriteCoalescer, type CoalescerOptions } from './write-coalescer';
  *   When the database is slow, the queue is bounded and each queued write has a deadline: excess
  *   writes get 503 `unavailable` with Retry-After instead of waiting without bound.
  * - 'direct': one transaction per request; kept for the benchmark's naive baseline (no shedding).
- * Shares and comments stay per request: they are rate-limited per session and carry idempotency
- * claims whose 409 semantics need their own statement.
+ * Shares and comments stay per request: they are rate-limited per session, and each one's
+ * Idempotency-Key claim may wait for a duplicate in its own transaction (idempotency.ts).
  */
 export interface HotWrites {
   vote(exposeId: string, op: VoteOp): Promise<MetricsSnapshot>;

@@ -5,8 +5,9 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
 import { errorHandler, sendError, toHttpError } from './errors';
-import { registerIdentity } from './identity';
+import { isStaticAsset, registerIdentity } from './identity';
 import { keepPrivate } from './private-response';
+import { registerSecurityHeaders, setPageCsp } from './security-headers';
 import type { ApiRoute } from './route';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
@@ -72,11 +73,11 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   app.setSerializerCompiler(serializerCompiler);
   // Only JSON bodies are accepted; anything else is a 415 from Fastify, mapped below.
   app.removeContentTypeParser(['text/plain']);
-  await app.register(cookie, { secret: container.sessionSecret });
-  registerIdentity(app, container.sessionSecret);
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-  });
+  const { publicOrigin, dev } = container.config;
+  await registerSecurityHeaders(app, { publicOrigin, dev });
+  // A list: the first secret signs, every one verifies (SESSION_SECRET rotation).
+  await app.register(cookie, { secret: container.sessionSecrets });
+  registerIdentity(app, { secrets: container.sessionSecrets, publicOrigin });
   app.setErrorHandler(errorHandler);
 
   for (const route of opts.routes ?? API_ROUTES) route(app, container);
@@ -89,10 +90,11 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
         throw new DomainError('not_found', 'No such endpoint.');
       }
       // Pages cost a render (or a replay); hashed build assets are cheap, immutable and many per page.
-      if (!path.startsWith('/_next/static/')) {
+      if (!isStaticAsset(path)) {
         await container.rateLimits.consume('page', { sessionId: request.sessionId, ipHash: request.ipHash, sessionIsNew: true });
       }
       reply.hijack();
+      if (!isStaticAsset(path)) setPageCsp(request.raw, reply.raw, { publicOrigin, dev });
       // A first visit's page carries its new session cookie (identity.ts): never storable by a shared
       // cache, even when Next serves the page from its ISR cache and marks it `s-maxage`.
       if (reply.raw.hasHeader('set-cookie')) keepPrivate(reply.raw);
