@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import { seedIfEmpty } from './domain/demo-content';
 import { createHotWrites, type HotWrites } from './domain/hot-writes';
@@ -13,6 +13,7 @@ import { createDrainState, type DrainState } from './lifecycle/drain-state';
 import type { MetricsBus } from './live/bus';
 import { createMemoryBus } from './live/memory-bus';
 import { createRedisBus } from './live/redis-bus';
+import { openRedis } from './redis-client';
 import { openPglite } from './store/open-pglite';
 import { openPostgres } from './store/open-postgres';
 import { createStore } from './store/open-store';
@@ -85,13 +86,12 @@ const stderrLog: MaintenanceLog = { error: (obj, msg) => console.error(msg, obj)
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
   const sessionSecrets = resolveSessionSecrets(config);
   const store = overrides.store ?? (await openConfiguredStore(config));
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
-    : undefined;
+  const redisTimeouts = { commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs };
+  const redis = config.redisUrl ? openRedis(config.redisUrl, redisTimeouts) : undefined;
   // A Redis outage must not crash the process; the limits fall back to memory meanwhile.
   redis?.on('error', () => {});
   const now = overrides.now ?? (() => new Date());
-  const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl }) : createMemoryBus());
+  const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl, ...redisTimeouts }) : createMemoryBus());
   // Expired view de-dup rows, old salts and idempotency keys: once now, then on an unref'd timer
   // stopped on close.
   const stopMaintenance =
@@ -109,7 +109,13 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     bus,
     hotWrites: createHotWrites(
       { store, now, bus },
-      { path: config.writePath, windowMs: config.writeBatchWindowMs, maxBatch: config.writeBatchMax },
+      {
+        path: config.writePath,
+        windowMs: config.writeBatchWindowMs,
+        maxBatch: config.writeBatchMax,
+        maxPending: config.writeQueueMax,
+        deadlineMs: config.writeDeadlineMs,
+      },
     ),
     drain: createDrainState(),
     async close() {

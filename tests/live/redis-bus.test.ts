@@ -127,4 +127,28 @@ describe.skipIf(!REDIS)('Redis bus (TEST_REDIS_URL)', () => {
     steady.publish(snap('a', 4));
     await onFlaky.waitFor(4);
   }, 30_000);
+
+  it('survives a stall (connected, never answering): publishes time out and are parked, then go out', async () => {
+    const ch = channel();
+    const proxy = await startTcpProxy(new URL(REDIS!));
+    proxies.push(proxy);
+    const errors: unknown[] = [];
+    const stuck = createRedisBus({ url: proxy.url, channel: ch, commandTimeoutMs: 200, onError: (e) => errors.push(e) });
+    buses.push(stuck);
+    const steady = bus(REDIS!, ch);
+    await untilLive(stuck, steady, 'warm-1');
+    const onStuck = recorder(stuck, ['a']);
+    const onSteady = recorder(steady, ['a']);
+
+    proxy.stall();
+    stuck.publish(snap('a', 1)); // returns at once, nothing awaited
+    stuck.publish(snap('a', 2));
+    await onStuck.waitFor(2); // local subscribers still get it
+    // the publishes time out (reported, not thrown) and the stuck connection is renewed
+    await vi.waitFor(() => expect(errors.map((e) => String(e))).toContain('Error: Command timed out'), { timeout: 5_000 });
+
+    proxy.restore();
+    // the latest change parked meanwhile reaches the other instance
+    await vi.waitFor(() => expect(onSteady.versions()).toContain(2), { timeout: 10_000 });
+  }, 30_000);
 });

@@ -3,7 +3,7 @@ import type { ExposeViewOp, ViewOp } from '@/lib/server/store/port';
 import { DomainError } from './errors';
 import { applyViewBatch, type ViewDeps, type ViewOutcome, type ViewReply } from './record-view';
 import { applyVoteBatch, type VoteDeps, type VoteOp } from './record-vote';
-import { createCoalescer } from './write-coalescer';
+import { createWriteCoalescer, type CoalescerOptions } from './write-coalescer';
 
 /**
  * The write path of the hot counters (votes and views): each request's op is applied to its
@@ -13,7 +13,9 @@ import { createCoalescer } from './write-coalescer';
  *   arrive together from every feed page, and one commit per batch instead of per expose is what
  *   makes them cheap). Votes stay per expose: their transaction locks each session's vote row and
  *   plans the transition before writing.
- * - 'direct': one transaction per request; kept for the benchmark's naive baseline.
+ *   When the database is slow, the queue is bounded and each queued write has a deadline: excess
+ *   writes get 503 `unavailable` with Retry-After instead of waiting without bound.
+ * - 'direct': one transaction per request; kept for the benchmark's naive baseline (no shedding).
  * Shares and comments stay per request: they are rate-limited per session, and each one's
  * Idempotency-Key claim may wait for a duplicate in its own transaction (idempotency.ts).
  */
@@ -28,10 +30,9 @@ export interface HotWrites {
 
 export type WritePath = 'coalesced' | 'direct';
 
-export interface HotWritesOptions {
+/** Batching and load shedding (write-coalescer.ts); shedding applies to votes and views each. */
+export interface HotWritesOptions extends CoalescerOptions {
   path: WritePath;
-  windowMs: number;
-  maxBatch: number;
 }
 
 type Deps = VoteDeps & Pick<ViewDeps, 'store' | 'now' | 'bus'>;
@@ -82,8 +83,8 @@ export function createHotWrites(deps: Deps, opts: HotWritesOptions): HotWrites {
       idle: writes.idle,
     };
   }
-  const votes = createCoalescer<VoteOp, MetricsSnapshot>((id, ops) => applyVoteBatch(deps, id, ops), opts);
-  const views = createCoalescer<ExposeViewOp, ViewOutcome>((_key, ops) => applyViewBatch(deps, ops), opts);
+  const votes = createWriteCoalescer<VoteOp, MetricsSnapshot>((id, ops) => applyVoteBatch(deps, id, ops), opts);
+  const views = createWriteCoalescer<ExposeViewOp, ViewOutcome>((_key, ops) => applyViewBatch(deps, ops), opts);
   return {
     vote: (exposeId, op) => writes.track(votes.submit(exposeId, op)),
     view: (exposeId, op) => writes.track(views.submit(ALL_VIEWS, { ...op, exposeId })).then(settle),

@@ -53,6 +53,17 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
     bodyLimit: 16 * 1024,
+    // Slow clients: a whole request (headers + body) must arrive within requestTimeout (408 and
+    // closed otherwise); a socket idle in both directions for connectionTimeout is closed. Live
+    // streams are not cut: their request is complete at once and keep-alive comments are traffic.
+    requestTimeout: container.config.requestTimeoutMs,
+    connectionTimeout: container.config.connectionTimeoutMs,
+    // Also given to http.createServer: set only afterwards (all Fastify does), Node 20 never enforced
+    // it here (measured). Node checks on an interval (30 s by default): keep it a fraction of the timeout.
+    http: {
+      requestTimeout: container.config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(container.config.requestTimeoutMs / 4)),
+    },
     // One hop: the address our own proxy appended (the rightmost X-Forwarded-For entry). Trusting
     // every hop would let a client choose its IP by sending its own X-Forwarded-For.
     trustProxy: container.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
@@ -84,6 +95,10 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
       const path = request.url.split('?')[0] ?? '';
       if (path === '/api' || path.startsWith('/api/') || !opts.pageHandler) {
         throw new DomainError('not_found', 'No such endpoint.');
+      }
+      // Pages cost a render (or a replay); hashed build assets are cheap, immutable and many per page.
+      if (!isStaticAsset(path)) {
+        await container.rateLimits.consume('page', { sessionId: request.sessionId, ipHash: request.ipHash, sessionIsNew: true });
       }
       reply.hijack();
       if (!isStaticAsset(path)) setPageCsp(request.raw, reply.raw, { publicOrigin, dev });

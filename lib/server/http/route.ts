@@ -86,7 +86,11 @@ export function defineRoute<
           }
         }
         if (spec.rateLimit) {
-          await container.rateLimits.consume(spec.rateLimit, { sessionId: request.sessionId, ipHash: request.ipHash });
+          await container.rateLimits.consume(spec.rateLimit, {
+            sessionId: request.sessionId,
+            ipHash: request.ipHash,
+            sessionIsNew: request.sessionIsNew,
+          });
         }
       },
       handler: async (request, reply) => {

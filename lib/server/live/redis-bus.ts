@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { openRedis, type RedisTimeouts } from '@/lib/server/redis-client';
 import { z } from 'zod';
 import { metricsSnapshotSchema } from '@/lib/contracts/metrics';
 import type { LiveSnapshot, MetricsBus } from './bus';
@@ -11,7 +12,7 @@ const MAX_UNSENT = 10_000;
 
 const messageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }) });
 
-export interface RedisBusOptions {
+export interface RedisBusOptions extends Partial<RedisTimeouts> {
   url: string;
   channel?: string;
   /** Tags this instance's messages so it can skip its own echo. */
@@ -46,10 +47,12 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   const unsent = new Map<string, LiveSnapshot>();
   let closed = false;
 
-  // No offline queue and a short timeout: a publish while Redis is down fails at once instead of
-  // piling up in memory, and is parked in `unsent` (only the latest per expose) until `ready`.
-  const pub = new Redis(opts.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_000 });
-  const sub = new Redis(opts.url, { enableOfflineQueue: false, autoResubscribe: false });
+  // No offline queue and a command timeout (redis-client.ts): a publish while Redis is down or
+  // stalled fails (at once, or after the timeout, without ever blocking a request: publish is not
+  // awaited) and is parked in `unsent` (only the latest per expose) until the next `ready`.
+  const timeouts = { commandTimeoutMs: opts.commandTimeoutMs ?? 1_000, connectTimeoutMs: opts.connectTimeoutMs ?? 2_000 };
+  const pub = openRedis(opts.url, timeouts);
+  const sub = openRedis(opts.url, timeouts, { autoResubscribe: false });
   pub.on('error', onError);
   sub.on('error', onError);
 

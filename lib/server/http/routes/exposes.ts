@@ -7,6 +7,7 @@ export const listExposesRoute = defineRoute({
   method: 'GET',
   url: '/api/exposes',
   querystring: listExposesQuerySchema,
+  rateLimit: 'read',
   handler: async ({ query, sessionId, container }) => ({
     body: await listExposes(container, { limit: query.limit, cursor: query.cursor, sessionId }),
   }),
@@ -29,5 +30,6 @@ export const getExposeRoute = defineRoute({
   method: 'GET',
   url: '/api/exposes/:id',
   params: exposeParamsSchema,
+  rateLimit: 'read',
   handler: async ({ params, sessionId, container }) => ({ body: await getExpose(container, params.id, sessionId) }),
 });
