@@ -1,8 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { MetricsStore } from '@/lib/server/store/port';
+import { ipIdentity } from './ip-identity';
 
 /**
- * The viewer key: HMAC-SHA-256 of (client IP, user agent) keyed with a random salt that is
+ * The viewer key: HMAC-SHA-256 of (client IP identity, user agent) keyed with a random salt that is
  * replaced every UTC day and deleted after 48 h, so a stored hash can never be reversed later.
  * The salts live in the database (view_salts) so that every instance computes the same key;
  * each instance keeps today's and yesterday's in memory. Yesterday's hash is handed along so a
@@ -23,9 +24,10 @@ const DAY_MS = 86_400_000;
 export const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
 export const previousUtcDay = (d: Date): string => utcDay(new Date(d.getTime() - DAY_MS));
 
-// JSON keeps every (ip, user agent) pair distinct, whatever characters they hold.
+// JSON keeps every (ip, user agent) pair distinct, whatever characters they hold. The IP identity
+// (ip-identity.ts) joins an IPv6 /64, so rotating addresses within it is not a new viewer.
 export const viewerHash = (salt: string, ip: string, userAgent: string): string =>
-  createHmac('sha256', salt).update(JSON.stringify([ip, userAgent])).digest('base64url');
+  createHmac('sha256', salt).update(JSON.stringify([ipIdentity(ip), userAgent])).digest('base64url');
 
 export function createViewerHasher(deps: { store: Pick<MetricsStore, 'ensureSalt' | 'findSalt'> }): ViewerHasher {
   let cached: { day: string; salts: Promise<{ today: string; yesterday: string | null }> } | undefined;

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newSessionId } from '@/lib/server/domain/ids';
+import { ipIdentity } from '@/lib/server/domain/ip-identity';
 import { SESSION_HEADER } from '@/lib/server/session-header';
 
 /** The session cookie's name on a plain-http site (no PUBLIC_URL, or an http one). */
@@ -16,7 +17,7 @@ const ONE_YEAR_S = 365 * 24 * 3600;
 declare module 'fastify' {
   interface FastifyRequest {
     sessionId: string;
-    /** Keyed hash of the client IP (never the IP itself) for rate limits. */
+    /** Keyed hash of the client's IP identity (ip-identity.ts: the IPv4 address or the IPv6 /64) for rate limits. */
     ipHash: string;
     /** True when this request came without a valid session cookie and was just given one. */
     sessionIsNew: boolean;
@@ -51,7 +52,7 @@ export function registerIdentity(app: FastifyInstance, opts: IdentityOptions): v
   app.addHook('onRequest', async (request, reply) => {
     delete request.raw.headers[SESSION_HEADER];
     if (isStaticAsset(request.url)) return;
-    request.ipHash = createHmac('sha256', ipKey).update(request.ip).digest('base64url').slice(0, 22);
+    request.ipHash = createHmac('sha256', ipKey).update(ipIdentity(request.ip)).digest('base64url').slice(0, 22);
     const found = readSession(app, request, name);
     request.sessionId = found?.id ?? newSessionId();
     request.sessionIsNew = !found;
