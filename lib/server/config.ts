@@ -73,6 +73,10 @@ const envSchema = z.object({
   CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   /** How long the feed page's bytes are replayed to every visitor; 0 renders it per request. */
   PAGE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Votes per IP identity, expose and UTC day that move the public counters (docs/SECURITY.md "Count integrity"). */
+  FREE_VOTES_PER_IP: z.coerce.number().int().min(0).default(30),
+  /** Counted views per IP identity, expose and UTC day; more are answered and not counted. */
+  MAX_VIEWS_PER_IP: z.coerce.number().int().min(0).default(500),
   /** Last resort of a graceful shutdown: exit 1 if draining and closing took longer than this. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
@@ -108,6 +112,9 @@ export interface AppConfig {
   streamKeepAliveMs: number;
   /** Feed page cache freshness (docs/ARCHITECTURE.md "Feed cache"); 0 = off. */
   pageCacheMs: number;
+  /** Per IP identity, expose and UTC day (docs/SECURITY.md "Count integrity"). */
+  freeVotesPerIp: number;
+  maxViewsPerIp: number;
   /** docs/ARCHITECTURE.md "Shutdown": the force-exit timer after SIGTERM. */
   shutdownTimeoutMs: number;
   requestTimeoutMs: number;
@@ -169,6 +176,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxStreamsPerIp: e.MAX_STREAMS_PER_IP,
     streamKeepAliveMs: e.STREAM_KEEPALIVE_MS,
     pageCacheMs: e.PAGE_CACHE_MS,
+    freeVotesPerIp: e.FREE_VOTES_PER_IP,
+    maxViewsPerIp: e.MAX_VIEWS_PER_IP,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,

@@ -108,7 +108,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     viewers: createViewerHasher({ store }),
     bus,
     hotWrites: createHotWrites(
-      { store, now, bus },
+      { store, now, bus, caps: { votes: config.freeVotesPerIp, views: config.maxViewsPerIp } },
       {
         path: config.writePath,
         windowMs: config.writeBatchWindowMs,

@@ -50,9 +50,17 @@ for (const writePath of ['coalesced', 'direct'] as const) {
       it(`counts ${N} concurrent upvotes from distinct sessions, then their withdrawals, exactly`, async () => {
         const id = await seedExpose(t.container.store);
         const cookies: string[] = [];
+        // Each session from its own address: one address's votes stop counting at FREE_VOTES_PER_IP.
+        const addressOf = (i: number) => `10.0.${i >> 8}.${i & 255}`;
         const up = await Promise.all(
-          Array.from({ length: N }, () =>
-            t.app.inject({ method: 'POST', url: '/api/expose/vote', headers: json, payload: { exposeId: id, voteType: 'upvote' } }),
+          Array.from({ length: N }, (_, i) =>
+            t.app.inject({
+              method: 'POST',
+              url: '/api/expose/vote',
+              remoteAddress: addressOf(i),
+              headers: json,
+              payload: { exposeId: id, voteType: 'upvote' },
+            }),
           ),
         );
         for (const r of up) {
@@ -67,6 +75,7 @@ for (const writePath of ['coalesced', 'direct'] as const) {
             t.app.inject({
               method: 'POST',
               url: '/api/expose/vote',
+              remoteAddress: addressOf(i),
               headers: { ...json, cookie },
               payload: { exposeId: id, voteType: i % 2 ? 'downvote' : 'none' },
             }),

@@ -71,7 +71,8 @@ for (const database of testDatabases()) {
 
     it('keeps exact totals when 100 sessions vote at once and then all switch', async () => {
       const id = await seedExpose(t.container.store);
-      const voters = await Promise.all(Array.from({ length: 100 }, () => signedInVisitor(t.app)));
+      // 100 people, each from their own address (one address's votes stop at FREE_VOTES_PER_IP).
+      const voters = await Promise.all(Array.from({ length: 100 }, (_, i) => signedInVisitor(t.app, { remoteAddress: `192.0.2.${i + 1}` })));
       const first = await Promise.all(voters.map((v) => v.post(VOTE, { exposeId: id, voteType: 'upvote' })));
       expect(first.every((r) => r.statusCode === 200)).toBe(true);
       // Concurrent votes share batches (one version bump per committed batch); the totals are exact.

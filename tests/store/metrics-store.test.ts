@@ -119,7 +119,7 @@ for (const database of testDatabases()) {
         expect(l!.current.get('s')).toBe(0);
         firstLocked();
         await gate;
-        return tx.writeVotes(id, [{ sessionId: 's', value: 1 }], { upvotes: 1, downvotes: 0 }, { now: T0 });
+        return tx.writeVotes(id, [{ sessionId: 's', value: 1, counted: true }], { upvotes: 1, downvotes: 0 }, { now: T0 });
       });
       await locked;
       let secondSaw: number | undefined;
@@ -177,6 +177,9 @@ for (const database of testDatabases()) {
           ('s', 'x', 'new', 'f', ${at(-DAY + 1000).toISOString()}::timestamptz)`);
       await store.ensureSalt('2030-12-30', 'old', { now: at(-2 * DAY) });
       await store.ensureSalt('2030-12-31', 'yesterday', { now: at(-DAY) });
+      // per-IP counts under a deleted salt can no longer be matched to anyone: they go with it
+      await db.rows(sql`insert into ip_expose_counts (expose_id, ip_key, day, votes) values
+        (${id}, 'k', '2030-12-30', 1), (${id}, 'k', '2030-12-31', 2)`);
       const removed = await store.deleteExpired({ dedupBefore: T0, saltsBeforeDay: '2030-12-31', idempotencyBefore: at(-DAY) });
       expect(removed.viewDedup).toBeGreaterThanOrEqual(12_000);
       expect(removed.idempotencyKeys).toBeGreaterThanOrEqual(1);
@@ -186,6 +189,8 @@ for (const database of testDatabases()) {
       expect(await db.rows(sql`select key from idempotency_keys where session_id = 's' and scope = 'x'`)).toEqual([{ key: 'new' }]);
       expect(await store.findSalt('2030-12-30')).toBeNull();
       expect(await store.findSalt('2030-12-31')).toBe('yesterday');
+      expect(removed.ipCounts).toBe(1);
+      expect(await db.rows(sql`select day from ip_expose_counts where expose_id = ${id}`)).toEqual([{ day: '2030-12-31' }]);
     });
 
     it('findMetrics returns counters and the caller’s vote for known ids only', async () => {

@@ -5,7 +5,8 @@ import type { ExposeStore, ExposeViewOp, MetricsStore } from '@/lib/server/store
 import { DomainError, expired, notFound } from './errors';
 import { isExpired, myVoteFromValue, toSnapshot } from './expose-view';
 import type { HotWrites } from './hot-writes';
-import type { ViewerHasher } from './viewer-hash';
+import { utcDay, type ViewerHasher } from './viewer-hash';
+import type { IpCaps } from './record-vote';
 
 /** A viewer is counted once per expose per this window. */
 export const VIEW_WINDOW_MS = 24 * 3_600_000;
@@ -16,6 +17,8 @@ export interface ViewDeps {
   viewers: ViewerHasher;
   bus?: MetricsBus;
   hotWrites: HotWrites;
+  /** The per-IP caps; absent in store-only tests. */
+  caps?: IpCaps;
 }
 
 export type ViewReply = MetricsSnapshot & { counted: boolean };
@@ -29,11 +32,15 @@ export type ViewOutcome = ViewReply | DomainError;
  * that counted a view. One outcome per op: a missing or expired expose fails only its own ops.
  */
 export async function applyViewBatch(
-  deps: Pick<ViewDeps, 'store' | 'now' | 'bus'>,
+  deps: Pick<ViewDeps, 'store' | 'now' | 'bus' | 'caps'>,
   ops: readonly ExposeViewOp[],
   now: Date = deps.now(),
 ): Promise<ViewOutcome[]> {
-  const result = await deps.store.applyViewsAcross(ops, { now, until: new Date(now.getTime() + VIEW_WINDOW_MS) });
+  const result = await deps.store.applyViewsAcross(ops, {
+    now,
+    until: new Date(now.getTime() + VIEW_WINDOW_MS),
+    ipCap: deps.caps ? { day: utcDay(now), max: deps.caps.views } : undefined,
+  });
   const outcomes = ops.map((op, i): ViewOutcome => {
     const expose = result.exposes.get(op.exposeId);
     if (!expose) return notFound();
@@ -69,10 +76,11 @@ export async function recordView(
 ): Promise<ViewReply> {
   const now = deps.now();
   if (isbot(input.userAgent)) return botView(deps, input.exposeId, input.sessionId, now);
-  const keys = await deps.viewers.keysFor(input.ip, input.userAgent, now);
+  const [keys, ipKey] = await Promise.all([deps.viewers.keysFor(input.ip, input.userAgent, now), deps.viewers.ipKeyFor(input.ip, now)]);
   return deps.hotWrites.view(input.exposeId, {
     sessionId: input.sessionId,
     viewerHash: keys.current,
     previousHash: keys.previous,
+    ipKey,
   });
 }

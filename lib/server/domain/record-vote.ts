@@ -1,14 +1,25 @@
 import type { MetricsSnapshot, VoteType } from '@/lib/contracts/metrics';
 import { publishSnapshot, type MetricsBus } from '@/lib/server/live/bus';
-import type { MetricsStore } from '@/lib/server/store/port';
+import type { MetricsStore, WriteQueries } from '@/lib/server/store/port';
 import type { HotWrites } from './hot-writes';
 import { myVoteFromValue, toSnapshot } from './expose-view';
-import { planVotes, voteValueOf, type VoteValue } from './vote-transition';
+import { planVotes, voteValueOf, type VotePlan, type VoteValue } from './vote-transition';
 import { assertWritable } from './assert-writable';
+import { countedChanges, grantRequests, type LockedVotes } from './counted-votes';
+import { utcDay, type ViewerHasher } from './viewer-hash';
+
+/** Per IP identity, expose and UTC day (docs/SECURITY.md "Count integrity"). */
+export interface IpCaps {
+  /** Votes that move the public counters. */
+  votes: number;
+  views: number;
+}
 
 export interface VoteDeps {
   store: Pick<MetricsStore, 'transaction'>;
   now: () => Date;
+  /** The per-IP caps; absent in store-only tests, where every vote counts. */
+  caps?: IpCaps;
   /** Committed changes go out to live subscribers; absent in store-only tests. */
   bus?: MetricsBus;
 }
@@ -16,6 +27,8 @@ export interface VoteDeps {
 export interface VoteOp {
   sessionId: string;
   value: VoteValue;
+  /** The voter's IP identity under today's salt (ViewerHasher.ipKeyFor); required with caps. */
+  ipKey?: string;
 }
 
 /**
@@ -35,8 +48,8 @@ export async function applyVoteBatch(deps: VoteDeps, exposeId: string, ops: read
       ),
     );
     const plan = planVotes(locked.current, ops);
-    const counters =
-      plan.changes.length > 0 ? await tx.writeVotes(exposeId, plan.changes, plan.delta, { now }) : locked.counters;
+    const { changes, delta } = await countVotes(tx, deps.caps, exposeId, now, plan, locked, ops);
+    const counters = changes.length > 0 ? await tx.writeVotes(exposeId, changes, delta, { now }) : locked.counters;
     return {
       snapshots: ops.map((op) => toSnapshot(exposeId, counters, myVoteFromValue(plan.finals.get(op.sessionId)))),
       changed: plan.changes.length > 0,
@@ -46,10 +59,33 @@ export async function applyVoteBatch(deps: VoteDeps, exposeId: string, ops: read
   return snapshots;
 }
 
+/** Decides which changes count: with caps, a vote not yet in the counters needs a grant from its IP identity. */
+async function countVotes(
+  tx: Pick<WriteQueries, 'grantIpVotes'>,
+  caps: IpCaps | undefined,
+  exposeId: string,
+  now: Date,
+  plan: VotePlan,
+  locked: LockedVotes,
+  ops: readonly VoteOp[],
+) {
+  const ipKeyOf = new Map(
+    ops.map((o) => {
+      if (caps && o.ipKey === undefined) throw new Error('applyVoteBatch: a capped vote needs its ipKey');
+      return [o.sessionId, o.ipKey ?? ''];
+    }),
+  );
+  if (!caps) return countedChanges(plan, locked, ipKeyOf, new Map([['', Number.MAX_SAFE_INTEGER]]));
+  const requests = grantRequests(plan, locked, ipKeyOf);
+  const granted = requests.length > 0 ? await tx.grantIpVotes(exposeId, utcDay(now), requests, caps.votes) : new Map<string, number>();
+  return countedChanges(plan, locked, ipKeyOf, granted);
+}
+
 /** One request's vote, applied through the hot-write path (coalesced with concurrent ones). */
 export async function recordVote(
-  deps: { hotWrites: HotWrites },
-  input: { exposeId: string; sessionId: string; voteType: VoteType },
+  deps: { hotWrites: HotWrites; viewers: ViewerHasher; now: () => Date },
+  input: { exposeId: string; sessionId: string; voteType: VoteType; ip: string },
 ): Promise<MetricsSnapshot> {
-  return deps.hotWrites.vote(input.exposeId, { sessionId: input.sessionId, value: voteValueOf(input.voteType) });
+  const ipKey = await deps.viewers.ipKeyFor(input.ip, deps.now());
+  return deps.hotWrites.vote(input.exposeId, { sessionId: input.sessionId, value: voteValueOf(input.voteType), ipKey });
 }

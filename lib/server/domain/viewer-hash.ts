@@ -16,6 +16,8 @@ export interface ViewerKeys {
 
 export interface ViewerHasher {
   keysFor(ip: string, userAgent: string, now: Date): Promise<ViewerKeys>;
+  /** The IP identity under today's salt: the key of the per-IP caps (ip_expose_counts). */
+  ipKeyFor(ip: string, now: Date): Promise<string>;
 }
 
 const DAY_MS = 86_400_000;
@@ -28,6 +30,10 @@ export const previousUtcDay = (d: Date): string => utcDay(new Date(d.getTime() -
 // (ip-identity.ts) joins an IPv6 /64, so rotating addresses within it is not a new viewer.
 export const viewerHash = (salt: string, ip: string, userAgent: string): string =>
   createHmac('sha256', salt).update(JSON.stringify([ipIdentity(ip), userAgent])).digest('base64url');
+
+/** Never equal to a viewer hash: those hash a JSON pair, this a one-element array. */
+export const ipKey = (salt: string, ip: string): string =>
+  createHmac('sha256', salt).update(JSON.stringify([ipIdentity(ip)])).digest('base64url').slice(0, 22);
 
 export function createViewerHasher(deps: { store: Pick<MetricsStore, 'ensureSalt' | 'findSalt'> }): ViewerHasher {
   let cached: { day: string; salts: Promise<{ today: string; yesterday: string | null }> } | undefined;
@@ -53,6 +59,9 @@ export function createViewerHasher(deps: { store: Pick<MetricsStore, 'ensureSalt
     async keysFor(ip, userAgent, now) {
       const { today, yesterday } = await saltsFor(now);
       return { current: viewerHash(today, ip, userAgent), previous: yesterday ? viewerHash(yesterday, ip, userAgent) : null };
+    },
+    async ipKeyFor(ip, now) {
+      return ipKey((await saltsFor(now)).today, ip);
     },
   };
 }

@@ -43,7 +43,13 @@ export function maintenanceQueries(db: SqlExecutor): Pick<MetricsStore, 'deleteE
           and created_at < ${idempotencyBefore}`,
       );
       const salts = await db.rows(sql`delete from view_salts where day < ${opts.saltsBeforeDay} returning day`);
-      return { viewDedup, viewSalts: salts.length, idempotencyKeys };
+      const ipCounts = await deleteInChunks(
+        db,
+        (limit) => sql`delete from ip_expose_counts where ctid = any(array(
+            select ctid from ip_expose_counts where day < ${opts.saltsBeforeDay} order by day limit ${limit}))
+          and day < ${opts.saltsBeforeDay}`,
+      );
+      return { viewDedup, viewSalts: salts.length, idempotencyKeys, ipCounts };
     },
   };
 }

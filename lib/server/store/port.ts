@@ -59,6 +59,16 @@ export interface ViewOp {
   viewerHash: string;
   /** The same viewer's hash under yesterday's salt; an unexpired row under it also counts as seen. */
   previousHash: string | null;
+  /** The viewer's IP identity under today's salt, for the per-IP view cap. */
+  ipKey?: string;
+}
+
+export interface ViewWriteOptions {
+  now: Date;
+  /** A new de-dup row's expiry. */
+  until: Date;
+  /** At most `max` counted views per IP identity, expose and `day`; absent: no cap (store tests). */
+  ipCap?: { day: string; max: number };
 }
 
 /** A view of one expose, for batches that span several exposes. */
@@ -96,6 +106,14 @@ export interface CommentRow {
 export interface VoteChange {
   sessionId: string;
   value: number;
+  /** Whether the new value is in the public counters (false: over its IP identity's cap). */
+  counted: boolean;
+}
+
+/** One IP identity's request for `n` more counted writes on one expose and day. */
+export interface IpGrantRequest {
+  ipKey: string;
+  n: number;
 }
 
 export interface IdempotencyRef {
@@ -122,13 +140,13 @@ export interface WriteQueries {
   applyViews(
     exposeId: string,
     ops: readonly ViewOp[],
-    opts: { now: Date; until: Date },
+    opts: ViewWriteOptions,
   ): Promise<(WriteResult & { counted: boolean[] }) | null>;
   /**
    * The same for a batch spanning several exposes, in ONE statement: one counter update and one
    * version bump per expose that counted a view. The hot-write path batches all views this way.
    */
-  applyViewsAcross(ops: readonly ExposeViewOp[], opts: { now: Date; until: Date }): Promise<ViewBatchResult>;
+  applyViewsAcross(ops: readonly ExposeViewOp[], opts: ViewWriteOptions): Promise<ViewBatchResult>;
   /** Records one share row per op and adds their number to `shares`. Null when the expose does not exist. */
   applyShares(exposeId: string, ops: readonly ShareOp[], opts: { now: Date }): Promise<WriteResult | null>;
   /** Inserts the comments (created at `now`) and adds their number to `comments`. */
@@ -138,7 +156,17 @@ export interface WriteQueries {
    * new) and locks those rows until commit, so concurrent requests of one session serialise here.
    * Returns each session's current value. Locks nothing when the expose is closed.
    */
-  lockVotes(exposeId: string, sessionIds: readonly string[], opts: { now: Date }): Promise<(WriteResult & { current: Map<string, number> }) | null>;
+  lockVotes(
+    exposeId: string,
+    sessionIds: readonly string[],
+    opts: { now: Date },
+  ): Promise<(WriteResult & { current: Map<string, number>; counted: Map<string, boolean> }) | null>;
+  /**
+   * Inside the votes' transaction: adds up to `cap` counted votes per IP identity on (expose, day)
+   * and returns how many of each request were granted. The upsert holds the row lock until commit,
+   * so concurrent batches of one identity never grant more than the cap between them.
+   */
+  grantIpVotes(exposeId: string, day: string, requests: readonly IpGrantRequest[], cap: number): Promise<Map<string, number>>;
   /**
    * Votes, step 2 of 2: stores the new values and adds the deltas to the counters in one statement.
    * The database does the arithmetic (`upvotes = upvotes + delta`).
@@ -183,6 +211,8 @@ export interface MetricsStore extends WriteQueries {
     viewDedup: number;
     viewSalts: number;
     idempotencyKeys: number;
+    /** ip_expose_counts of days before `saltsBeforeDay` (their keys' salt is gone). */
+    ipCounts: number;
   }>;
 }
 

@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   bigserial,
   check,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -60,6 +62,11 @@ export const votes = pgTable(
       .references(() => exposes.id, { onDelete: 'cascade' }),
     sessionId: text('session_id').notNull(),
     value: smallint('value').notNull(),
+    /**
+     * Whether this row's value is in the public counters. A vote over its IP identity's cap is kept
+     * (the voter's button stays pressed) but not counted, so taking it back must not decrement.
+     */
+    counted: boolean('counted').notNull().default(true),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
@@ -79,6 +86,26 @@ export const viewDedup = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.exposeId, t.viewerHash] }), index('view_dedup_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * What one IP identity (its salted daily hash, never the address) has counted on one expose on one
+ * UTC day, so the caps hold across sessions. `granted` is scratch: each capped upsert writes the
+ * number it let through there and reads it back in RETURNING (docs/SECURITY.md "Count integrity").
+ */
+export const ipExposeCounts = pgTable(
+  'ip_expose_counts',
+  {
+    exposeId: text('expose_id')
+      .notNull()
+      .references(() => exposes.id, { onDelete: 'cascade' }),
+    ipKey: text('ip_key').notNull(),
+    day: text('day').notNull(),
+    votes: integer('votes').notNull().default(0),
+    views: integer('views').notNull().default(0),
+    granted: integer('granted').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.exposeId, t.ipKey, t.day] }), index('ip_expose_counts_day_idx').on(t.day)],
 );
 
 /** Daily random salts for the viewer hash, shared by all instances, deleted after 48 h. */

@@ -9,6 +9,8 @@ export const COUNTER_COLUMNS = sql.raw('views, comments, upvotes, downvotes, sha
 export const ts = (d: Date): SQL => sql`${d.toISOString()}::timestamptz`;
 export const textArray = (xs: readonly (string | null)[]): SQL => sql`${sql.param([...xs])}::text[]`;
 export const smallintArray = (xs: readonly number[]): SQL => sql`${sql.param([...xs])}::smallint[]`;
+export const intArray = (xs: readonly number[]): SQL => sql`${sql.param([...xs])}::int[]`;
+export const boolArray = (xs: readonly boolean[]): SQL => sql`${sql.param([...xs])}::boolean[]`;
 
 export const toDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
 

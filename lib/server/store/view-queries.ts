@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { SqlExecutor } from './database';
-import type { ExposeViewOp, ViewBatchResult, ViewOp, WriteQueries } from './port';
+import type { ExposeViewOp, ViewBatchResult, ViewOp, ViewWriteOptions, WriteQueries } from './port';
 import { COUNTER_COLUMNS, textArray, toWriteResult, ts, type RawWriteRow } from './sql-helpers';
 
 /**
@@ -16,7 +16,7 @@ import { COUNTER_COLUMNS, textArray, toWriteResult, ts, type RawWriteRow } from 
  * concurrent vote inserts hold, and deadlocked mixed view/vote load.
  */
 export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 'applyViewsAcross'> {
-  async function applyViewsAcross(ops: readonly ExposeViewOp[], opts: { now: Date; until: Date }): Promise<ViewBatchResult> {
+  async function applyViewsAcross(ops: readonly ExposeViewOp[], opts: ViewWriteOptions): Promise<ViewBatchResult> {
     // One row per (expose, hash) (ON CONFLICT may not touch a row twice), sorted so batches lock in one order.
     const byKey = new Map<string, ExposeViewOp>();
     for (const op of ops) {
@@ -25,16 +25,22 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
     }
     const inputs = [...byKey.values()].sort((a, b) => cmp(a.exposeId, b.exposeId) || cmp(a.viewerHash, b.viewerHash));
     const pairs = [...new Map(ops.map((o) => [`${o.exposeId}\n${o.sessionId}`, o])).values()];
-    const rows = await db.rows<RawWriteRow & { id: string; counted: string[] | null }>(sql`
+    const capped = opts.ipCap !== undefined;
+    const cap = opts.ipCap?.max ?? 0;
+    const rows = await db.rows<RawWriteRow & { id: string; counted: string[] | null; grants: Record<string, number> | null }>(sql`
       with e as (
         select id, ${COUNTER_COLUMNS}, (expires_at is null or expires_at > ${ts(opts.now)}) as open
         from exposes where id = any(${textArray([...new Set(ops.map((o) => o.exposeId))])})
       ),
+      inp as (
+        select * from unnest(${textArray(inputs.map((o) => o.exposeId))}, ${textArray(inputs.map((o) => o.viewerHash))},
+          ${textArray(inputs.map((o) => o.previousHash))}, ${textArray(inputs.map((o) => o.ipKey ?? ''))})
+          with ordinality as i(expose_id, hash, prev, ip_key, n)
+      ),
       ins as (
         insert into view_dedup (expose_id, viewer_hash, expires_at)
         select e.id, i.hash, ${ts(opts.until)}
-        from unnest(${textArray(inputs.map((o) => o.exposeId))}, ${textArray(inputs.map((o) => o.viewerHash))},
-          ${textArray(inputs.map((o) => o.previousHash))}) with ordinality as i(expose_id, hash, prev, n)
+        from inp i
         join e on e.id = i.expose_id
         where e.open and (i.prev is null or not exists (
           select 1 from view_dedup d
@@ -44,12 +50,34 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
           where view_dedup.expires_at <= ${ts(opts.now)}
         returning expose_id, viewer_hash
       ),
+      -- New viewers per IP identity, then the capped upsert: in SET the row's old value is
+      -- ip_expose_counts.views (locked by ON CONFLICT until commit), so "granted" is exactly what
+      -- this statement added and concurrent batches never pass the cap between them.
+      wanted as (
+        select i.expose_id, i.ip_key, count(*)::int as n
+        from ins join inp i on i.expose_id = ins.expose_id and i.hash = ins.viewer_hash
+        group by i.expose_id, i.ip_key
+      ),
+      grants as (
+        insert into ip_expose_counts (expose_id, ip_key, day, views, granted)
+        select expose_id, ip_key, ${opts.ipCap?.day ?? ''}, least(n, ${cap}::int), least(n, ${cap}::int)
+        from wanted where ${capped}::boolean order by expose_id, ip_key
+        on conflict (expose_id, ip_key, day) do update set
+          views = least(ip_expose_counts.views + excluded.views, ${cap}::int),
+          granted = greatest(0, least(ip_expose_counts.views + excluded.views, ${cap}::int) - ip_expose_counts.views)
+        returning expose_id, ip_key, granted
+      ),
+      granted as (
+        select expose_id, sum(granted)::int as n, json_object_agg(ip_key, granted) as grants from grants group by expose_id
+        union all
+        select expose_id, sum(n)::int, json_object_agg(ip_key, n) from wanted where not ${capped}::boolean group by expose_id
+      ),
       counted as (
         select expose_id, array_agg(viewer_hash) as hashes from ins group by expose_id
       ),
       ctr as (
-        update exposes set views = views + cardinality(c.hashes), version = version + 1
-        from counted c where exposes.id = c.expose_id
+        update exposes set views = views + g.n, version = version + 1
+        from granted g where exposes.id = g.expose_id and g.n > 0
         returning exposes.id, ${sql.raw('exposes.views, exposes.comments, exposes.upvotes, exposes.downvotes, exposes.shares, exposes.version')}
       ),
       -- The sessions' votes, one primary-key probe per (expose, session) of the batch (the LIMIT
@@ -66,18 +94,27 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
         coalesce(c.views, e.views) as views, coalesce(c.comments, e.comments) as comments,
         coalesce(c.upvotes, e.upvotes) as upvotes, coalesce(c.downvotes, e.downvotes) as downvotes,
         coalesce(c.shares, e.shares) as shares, coalesce(c.version, e.version) as version,
-        my.votes as my_votes, n.hashes as counted
-      from e left join ctr c on c.id = e.id left join my on my.expose_id = e.id left join counted n on n.expose_id = e.id`);
+        my.votes as my_votes, n.hashes as counted, g.grants
+      from e left join ctr c on c.id = e.id left join my on my.expose_id = e.id left join counted n on n.expose_id = e.id
+        left join granted g on g.expose_id = e.id`);
     const exposes = new Map(rows.map((r) => [r.id, toWriteResult(r)]));
     const inserted = new Set(rows.flatMap((r) => (r.counted ?? []).map((h) => `${r.id}\n${h}`)));
-    // Of several ops with one (expose, hash) in a batch, only the first is the counted one.
-    const counted = ops.map((op) => inserted.delete(`${op.exposeId}\n${op.viewerHash}`));
+    const grants = new Map(rows.flatMap((r) => Object.entries(r.grants ?? {}).map(([ip, n]) => [`${r.id}\n${ip}`, Number(n)])));
+    // Of several ops with one (expose, hash) in a batch, only the first is a new viewer; a new
+    // viewer counts while its IP identity's grant lasts (in batch order), else it is over the cap.
+    const counted = ops.map((op) => {
+      if (!inserted.delete(`${op.exposeId}\n${op.viewerHash}`)) return false;
+      const key = `${op.exposeId}\n${op.ipKey ?? ''}`;
+      const left = grants.get(key) ?? 0;
+      if (left > 0) grants.set(key, left - 1);
+      return left > 0;
+    });
     return { exposes, counted };
   }
 
   return {
     applyViewsAcross,
-    async applyViews(exposeId: string, ops: readonly ViewOp[], opts: { now: Date; until: Date }) {
+    async applyViews(exposeId: string, ops: readonly ViewOp[], opts: ViewWriteOptions) {
       const r = await applyViewsAcross(
         ops.map((op) => ({ ...op, exposeId })),
         opts,

@@ -8,5 +8,5 @@ export const voteRoute = defineRoute({
   url: '/api/expose/vote',
   body: voteRequestSchema,
   rateLimit: 'vote',
-  handler: async ({ body, sessionId, container }) => ({ body: await recordVote(container, { ...body, sessionId }) }),
+  handler: async ({ body, sessionId, ip, container }) => ({ body: await recordVote(container, { ...body, sessionId, ip }) }),
 });
