@@ -75,6 +75,8 @@ const envSchema = z.object({
   PAGE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Votes per IP identity, expose and UTC day that move the public counters (docs/SECURITY.md "Count integrity"). */
   FREE_VOTES_PER_IP: z.coerce.number().int().min(0).default(30),
+  /** Shares per IP identity, expose and UTC day that move the public counter. */
+  FREE_SHARES_PER_IP: z.coerce.number().int().min(0).default(10),
   /** Counted views per IP identity, expose and UTC day; more are answered and not counted. */
   MAX_VIEWS_PER_IP: z.coerce.number().int().min(0).default(500),
   /** Last resort of a graceful shutdown: exit 1 if draining and closing took longer than this. */
@@ -115,6 +117,7 @@ export interface AppConfig {
   /** Per IP identity, expose and UTC day (docs/SECURITY.md "Count integrity"). */
   freeVotesPerIp: number;
   maxViewsPerIp: number;
+  freeSharesPerIp: number;
   /** docs/ARCHITECTURE.md "Shutdown": the force-exit timer after SIGTERM. */
   shutdownTimeoutMs: number;
   requestTimeoutMs: number;
@@ -178,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     pageCacheMs: e.PAGE_CACHE_MS,
     freeVotesPerIp: e.FREE_VOTES_PER_IP,
     maxViewsPerIp: e.MAX_VIEWS_PER_IP,
+    freeSharesPerIp: e.FREE_SHARES_PER_IP,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,

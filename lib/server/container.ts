@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import { seedIfEmpty } from './domain/demo-content';
 import { createHotWrites, type HotWrites } from './domain/hot-writes';
+import type { IpCaps } from './domain/record-vote';
+import { createAuditRecorder, type AuditRecorder } from './domain/audit';
 import { newExposeId } from './domain/ids';
 import { startMaintenance, type MaintenanceLog } from './domain/maintenance';
 import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
@@ -31,8 +33,12 @@ export interface Container {
   redis?: Redis;
   now: () => Date;
   newExposeId: () => string;
-  /** Viewer keys for view de-duplication, with the daily salts cached. */
+  /** Viewer keys for view de-duplication (and IP keys for the caps), with the daily salts cached. */
   viewers: ViewerHasher;
+  /** Per-IP counted-write caps (docs/SECURITY.md "Count integrity"). */
+  caps: IpCaps;
+  /** Counted and dropped writes per expose and day, flushed to the audit table each second. */
+  audit: AuditRecorder;
   /** Live fan-out of committed metrics changes: in-process, or Redis pub/sub across instances. */
   bus: MetricsBus;
   /** Votes and views: coalesced per expose into one transaction per batch, or one per request. */
@@ -96,8 +102,12 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   // stopped on close.
   const stopMaintenance =
     overrides.maintenance === false ? async () => {} : startMaintenance({ store, now }, { log: overrides.log ?? stderrLog });
+  const caps: IpCaps = { votes: config.freeVotesPerIp, views: config.maxViewsPerIp, shares: config.freeSharesPerIp };
+  const audit = createAuditRecorder({ store, now, intervalMs: 1000, onError: (err) => (overrides.log ?? stderrLog).error({ err }, 'audit flush failed') });
   const container: Container = {
     config,
+    caps,
+    audit,
     store,
     sessionSecret: sessionSecrets[0]!,
     sessionSecrets,
@@ -108,7 +118,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     viewers: createViewerHasher({ store }),
     bus,
     hotWrites: createHotWrites(
-      { store, now, bus, caps: { votes: config.freeVotesPerIp, views: config.maxViewsPerIp } },
+      { store, now, bus, caps, audit },
       {
         path: config.writePath,
         windowMs: config.writeBatchWindowMs,
@@ -122,6 +132,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
       await stopMaintenance();
       // Hot writes already accepted commit before the store closes (their requests await the commit).
       await container.hotWrites.idle();
+      await audit.close();
       await bus.close();
       // Not QUIT: a stalled Redis would never answer it, and nothing is left to send.
       redis?.disconnect();

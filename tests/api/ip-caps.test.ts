@@ -7,6 +7,7 @@ import { JSON_HEADERS } from '../helpers/http';
 
 const FREE_VOTES = loadConfig({}).freeVotesPerIp;
 const MAX_VIEWS = loadConfig({}).maxViewsPerIp;
+const FREE_SHARES = loadConfig({}).freeSharesPerIp;
 const ua = (n: number) => `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.${n}.0 Safari/537.36`;
 
 /** Runs `count` tasks, `width` at a time: concurrent requests race for the same cap. */
@@ -22,6 +23,7 @@ async function inParallel(count: number, width: number, task: (n: number) => Pro
 it('defaults: 30 free votes and 500 counted views per IP identity, expose and day', () => {
   expect(FREE_VOTES).toBe(30);
   expect(MAX_VIEWS).toBe(500);
+  expect(FREE_SHARES).toBe(10);
   expect(loadConfig({ FREE_VOTES_PER_IP: '0', MAX_VIEWS_PER_IP: '7' })).toMatchObject({ freeVotesPerIp: 0, maxViewsPerIp: 7 });
 });
 
@@ -78,6 +80,15 @@ for (const database of testDatabases()) {
       expect(counted).toBe(MAX_VIEWS);
       expect((await t.container.store.findExpose(id))!.views).toBe(MAX_VIEWS);
     }, 180_000);
+
+    it('500 cookie-less shares from one IP: the shares counter grows by exactly the free share cap', async () => {
+      const id = await seedExpose(t.container.store);
+      await inParallel(500, 25, async (n) => {
+        const res = await send('/api/expose/share', id, '198.51.100.28', n, { channel: 'link' });
+        expect(res.statusCode).toBe(200);
+      });
+      expect((await t.container.store.findExpose(id))!.shares).toBe(FREE_SHARES);
+    }, 120_000);
 
     it('other addresses are not held back by one address’s cap', async () => {
       const id = await seedExpose(t.container.store);

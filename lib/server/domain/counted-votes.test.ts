@@ -25,6 +25,7 @@ describe('counted votes', () => {
     expect(grantRequests(plan, locked, ip)).toEqual(asks ? [{ ipKey: 'ip1', n: 1 }] : []);
     const r = countedChanges(plan, locked, ip, new Map([['ip1', grant]]));
     expect(r.changes).toEqual([{ sessionId: 'a', value: to, counted }]);
+    expect(r.moved.has('a')).toBe(up !== 0 || down !== 0);
     expect(r.delta).toEqual({ upvotes: up, downvotes: down });
   });
 

@@ -28,14 +28,15 @@ export function grantRequests(plan: VotePlan, locked: LockedVotes, ipKeyOf: Read
   return [...wanted].map(([ipKey, n]) => ({ ipKey, n }));
 }
 
-/** The rows to write and the counter delta, given what each IP identity was granted (in plan order). */
+/** The rows to write, the counter delta and the sessions whose change moved it, given what each IP identity was granted (in plan order). */
 export function countedChanges(
   plan: VotePlan,
   locked: LockedVotes,
   ipKeyOf: ReadonlyMap<string, string>,
   granted: ReadonlyMap<string, number>,
-): { changes: VoteChange[]; delta: CounterDelta } {
+): { changes: VoteChange[]; delta: CounterDelta; moved: Set<string> } {
   const left = new Map(granted);
+  const moved = new Set<string>();
   const delta: CounterDelta = { upvotes: 0, downvotes: 0 };
   const changes = plan.changes.map((c): VoteChange => {
     const before = shareOf(locked, c.sessionId);
@@ -49,7 +50,8 @@ export function countedChanges(
     const d = transitionDelta(before, counted ? c.value : 0);
     delta.upvotes += d.upvotes;
     delta.downvotes += d.downvotes;
+    if (d.upvotes !== 0 || d.downvotes !== 0) moved.add(c.sessionId);
     return { sessionId: c.sessionId, value: c.value, counted };
   });
-  return { changes, delta };
+  return { changes, delta, moved };
 }

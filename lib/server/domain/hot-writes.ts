@@ -35,7 +35,7 @@ export interface HotWritesOptions extends CoalescerOptions {
   path: WritePath;
 }
 
-type Deps = VoteDeps & Pick<ViewDeps, 'store' | 'now' | 'bus' | 'caps'>;
+type Deps = VoteDeps & Pick<ViewDeps, 'store' | 'now' | 'bus' | 'caps' | 'audit'>;
 
 /** The one coalescer key of all views: a batch spans every expose viewed meanwhile. */
 const ALL_VIEWS = 'views';

@@ -7,6 +7,7 @@ import { isExpired, myVoteFromValue, toSnapshot } from './expose-view';
 import type { HotWrites } from './hot-writes';
 import { utcDay, type ViewerHasher } from './viewer-hash';
 import type { IpCaps } from './record-vote';
+import type { AuditRecorder } from './audit';
 
 /** A viewer is counted once per expose per this window. */
 export const VIEW_WINDOW_MS = 24 * 3_600_000;
@@ -19,6 +20,7 @@ export interface ViewDeps {
   hotWrites: HotWrites;
   /** The per-IP caps; absent in store-only tests. */
   caps?: IpCaps;
+  audit?: AuditRecorder;
 }
 
 export type ViewReply = MetricsSnapshot & { counted: boolean };
@@ -32,7 +34,7 @@ export type ViewOutcome = ViewReply | DomainError;
  * that counted a view. One outcome per op: a missing or expired expose fails only its own ops.
  */
 export async function applyViewBatch(
-  deps: Pick<ViewDeps, 'store' | 'now' | 'bus' | 'caps'>,
+  deps: Pick<ViewDeps, 'store' | 'now' | 'bus' | 'caps' | 'audit'>,
   ops: readonly ExposeViewOp[],
   now: Date = deps.now(),
 ): Promise<ViewOutcome[]> {
@@ -49,6 +51,14 @@ export async function applyViewBatch(
       ...toSnapshot(op.exposeId, expose.counters, myVoteFromValue(expose.votes.get(op.sessionId))),
       counted: result.counted[i] ?? false,
     };
+  });
+  ops.forEach((op, i) => {
+    const outcome = outcomes[i];
+    if (outcome instanceof DomainError) {
+      if (outcome.code === 'expired') deps.audit?.record(op.exposeId, 'view', 'expired');
+      return;
+    }
+    deps.audit?.record(op.exposeId, 'view', result.counted[i] ? 'counted' : result.capped[i] ? 'over_ip_cap' : 'duplicate_view');
   });
   // The statement has committed: publish each expose whose version moved (a view was counted).
   const published = new Set<string>();
@@ -75,7 +85,14 @@ export async function recordView(
   input: { exposeId: string; sessionId: string; ip: string; userAgent: string },
 ): Promise<ViewReply> {
   const now = deps.now();
-  if (isbot(input.userAgent)) return botView(deps, input.exposeId, input.sessionId, now);
+  if (isbot(input.userAgent)) {
+    const reply = await botView(deps, input.exposeId, input.sessionId, now).catch((err: unknown) => {
+      if (err instanceof DomainError && err.code === 'expired') deps.audit?.record(input.exposeId, 'view', 'expired');
+      throw err;
+    });
+    deps.audit?.record(input.exposeId, 'view', 'bot');
+    return reply;
+  }
   const [keys, ipKey] = await Promise.all([deps.viewers.keysFor(input.ip, input.userAgent, now), deps.viewers.ipKeyFor(input.ip, now)]);
   return deps.hotWrites.view(input.exposeId, {
     sessionId: input.sessionId,

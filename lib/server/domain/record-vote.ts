@@ -7,12 +7,15 @@ import { planVotes, voteValueOf, type VotePlan, type VoteValue } from './vote-tr
 import { assertWritable } from './assert-writable';
 import { countedChanges, grantRequests, type LockedVotes } from './counted-votes';
 import { utcDay, type ViewerHasher } from './viewer-hash';
+import type { AuditOutcome, AuditRecorder } from './audit';
+import { DomainError } from './errors';
 
 /** Per IP identity, expose and UTC day (docs/SECURITY.md "Count integrity"). */
 export interface IpCaps {
   /** Votes that move the public counters. */
   votes: number;
   views: number;
+  shares: number;
 }
 
 export interface VoteDeps {
@@ -22,6 +25,8 @@ export interface VoteDeps {
   caps?: IpCaps;
   /** Committed changes go out to live subscribers; absent in store-only tests. */
   bus?: MetricsBus;
+  /** Each op's outcome goes to the audit (audit.ts); absent in store-only tests. */
+  audit?: AuditRecorder;
 }
 
 export interface VoteOp {
@@ -39,22 +44,34 @@ export interface VoteOp {
  */
 export async function applyVoteBatch(deps: VoteDeps, exposeId: string, ops: readonly VoteOp[]): Promise<MetricsSnapshot[]> {
   const now = deps.now();
-  const { snapshots, changed } = await deps.store.transaction(async (tx) => {
-    const locked = assertWritable(
-      await tx.lockVotes(
-        exposeId,
-        ops.map((o) => o.sessionId),
-        { now },
-      ),
-    );
-    const plan = planVotes(locked.current, ops);
-    const { changes, delta } = await countVotes(tx, deps.caps, exposeId, now, plan, locked, ops);
-    const counters = changes.length > 0 ? await tx.writeVotes(exposeId, changes, delta, { now }) : locked.counters;
-    return {
-      snapshots: ops.map((op) => toSnapshot(exposeId, counters, myVoteFromValue(plan.finals.get(op.sessionId)))),
-      changed: plan.changes.length > 0,
-    };
-  });
+  const { snapshots, changed, outcomes } = await deps.store
+    .transaction(async (tx) => {
+      const locked = assertWritable(
+        await tx.lockVotes(
+          exposeId,
+          ops.map((o) => o.sessionId),
+          { now },
+        ),
+      );
+      const plan = planVotes(locked.current, ops);
+      const { changes, delta, moved } = await countVotes(tx, deps.caps, exposeId, now, plan, locked, ops);
+      const counters = changes.length > 0 ? await tx.writeVotes(exposeId, changes, delta, { now }) : locked.counters;
+      const changedValue = new Map(changes.map((c) => [c.sessionId, c.value]));
+      return {
+        snapshots: ops.map((op) => toSnapshot(exposeId, counters, myVoteFromValue(plan.finals.get(op.sessionId)))),
+        changed: plan.changes.length > 0,
+        // Per request: its session's net change moved the counters, or was over the cap, or changed nothing public.
+        outcomes: ops.map((op): AuditOutcome => {
+          if (moved.has(op.sessionId)) return 'counted';
+          return changedValue.has(op.sessionId) && changedValue.get(op.sessionId) !== 0 ? 'over_ip_cap' : 'no_change';
+        }),
+      };
+    })
+    .catch((err: unknown) => {
+      if (err instanceof DomainError && err.code === 'expired') deps.audit?.record(exposeId, 'vote', 'expired', ops.length);
+      throw err;
+    });
+  for (const outcome of outcomes) deps.audit?.record(exposeId, 'vote', outcome);
   if (changed && snapshots[0]) publishSnapshot(deps.bus, snapshots[0]);
   return snapshots;
 }

@@ -10,6 +10,7 @@ import { isStaticAsset, registerIdentity } from './identity';
 import { keepPrivate } from './private-response';
 import { registerSecurityHeaders, setPageCsp } from './security-headers';
 import type { ApiRoute } from './route';
+import { auditRoute } from './routes/audit';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
 import { healthRoute } from './routes/health';
@@ -31,6 +32,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   createCommentRoute,
   metricsRoute,
   streamRoute,
+  auditRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;

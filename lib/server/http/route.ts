@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodType, z } from 'zod';
-import { idempotencyKeySchema } from '@/lib/contracts/common';
+import { exposeIdSchema, idempotencyKeySchema } from '@/lib/contracts/common';
+import type { AuditKind } from '@/lib/server/domain/audit';
 import { DomainError } from '@/lib/server/domain/errors';
 import type { Container } from '@/lib/server/container';
 import type { RateLimitName } from './rate-limits';
@@ -35,6 +36,12 @@ export interface RouteSpec<BS extends ZodType | undefined, QS extends ZodType | 
   querystring?: QS;
   params?: PS;
   rateLimit?: RateLimitName;
+  /**
+   * A counter write: a request refused by the rate limit is recorded in the audit as dropped
+   * (`rate_limited`) under the body's exposeId. Its 429 then waits until the (at most 16 KiB)
+   * body is read, since the exposeId is in the body.
+   */
+  audit?: AuditKind;
   handler: (ctx: RouteContext<Infer<BS>, Infer<QS>, Infer<PS>>) => Promise<RouteResult | void>;
 }
 
@@ -66,6 +73,7 @@ export function defineRoute<
   PS extends ZodType | undefined = undefined,
 >(spec: RouteSpec<BS, QS, PS>): ApiRoute {
   const isWrite = spec.method === 'POST';
+  const refused = new WeakMap<FastifyRequest, unknown>();
   return (app, container) => {
     app.route({
       method: spec.method,
@@ -86,12 +94,27 @@ export function defineRoute<
           }
         }
         if (spec.rateLimit) {
-          await container.rateLimits.consume(spec.rateLimit, {
+          const consumed = container.rateLimits.consume(spec.rateLimit, {
             sessionId: request.sessionId,
             ipHash: request.ipHash,
             sessionIsNew: request.sessionIsNew,
           });
+          if (!spec.audit) return consumed;
+          await consumed.catch((err: unknown) => {
+            if (!(err instanceof DomainError && err.code === 'rate_limited')) throw err;
+            refused.set(request, err);
+          });
         }
+      },
+      // Body read, not yet validated: a refused write is counted under the exposeId it names.
+      preValidation: async (request) => {
+        const err = refused.get(request);
+        if (err === undefined) return;
+        const exposeId = (request.body as { exposeId?: unknown } | undefined)?.exposeId;
+        if (spec.audit && typeof exposeId === 'string' && exposeIdSchema.safeParse(exposeId).success) {
+          container.audit.record(exposeId, spec.audit, 'rate_limited');
+        }
+        throw err;
       },
       handler: async (request, reply) => {
         const rawKey = request.headers['idempotency-key'];

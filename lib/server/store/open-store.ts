@@ -1,3 +1,4 @@
+import { auditQueries } from './audit-queries';
 import type { Database, SqlExecutor } from './database';
 import { commentReadQueries, commentWriteQueries } from './comment-queries';
 import { exposeQueries } from './expose-queries';
@@ -31,6 +32,7 @@ export function createStore(db: Database): Store {
     ...commentReadQueries(db),
     ...saltQueries(db),
     ...maintenanceQueries(db),
+    ...auditQueries(db),
     transaction: (work) => db.transaction((tx) => work(writeQueries(tx))),
     close: () => db.close(),
   };

@@ -81,11 +81,15 @@ export interface ViewBatchResult {
   exposes: Map<string, WriteResult>;
   /** `counted[i]` tells whether op i was counted. */
   counted: boolean[];
+  /** `capped[i]`: op i was a new viewer, not counted because its IP identity reached the view cap. */
+  capped: boolean[];
 }
 
 export interface ShareOp {
   sessionId: string;
   channel: string;
+  /** The sharer's IP identity under today's salt, for the per-IP share cap. */
+  ipKey?: string;
 }
 
 export interface NewComment {
@@ -108,6 +112,15 @@ export interface VoteChange {
   value: number;
   /** Whether the new value is in the public counters (false: over its IP identity's cap). */
   counted: boolean;
+}
+
+/** Requests of one outcome, for one expose, UTC day and write kind (lib/server/domain/audit.ts). */
+export interface AuditRow {
+  exposeId: string;
+  day: string;
+  kind: string;
+  outcome: string;
+  n: number;
 }
 
 /** One IP identity's request for `n` more counted writes on one expose and day. */
@@ -147,8 +160,17 @@ export interface WriteQueries {
    * version bump per expose that counted a view. The hot-write path batches all views this way.
    */
   applyViewsAcross(ops: readonly ExposeViewOp[], opts: ViewWriteOptions): Promise<ViewBatchResult>;
-  /** Records one share row per op and adds their number to `shares`. Null when the expose does not exist. */
-  applyShares(exposeId: string, ops: readonly ShareOp[], opts: { now: Date }): Promise<WriteResult | null>;
+  /**
+   * Records one share row per op and adds their number to `shares`. With `ipCap`, only the first ops
+   * of each IP identity that fit under its cap for (expose, day) are recorded (`recorded` says how
+   * many). Null when the expose
+   * does not exist.
+   */
+  applyShares(
+    exposeId: string,
+    ops: readonly ShareOp[],
+    opts: { now: Date; ipCap?: { day: string; max: number } },
+  ): Promise<(WriteResult & { recorded: number }) | null>;
   /** Inserts the comments (created at `now`) and adds their number to `comments`. */
   insertComments(exposeId: string, comments: readonly NewComment[], opts: { now: Date }): Promise<WriteResult | null>;
   /**
@@ -199,6 +221,9 @@ export interface MetricsStore extends WriteQueries {
   findMetrics(ids: readonly string[], sessionId: string | undefined): Promise<MetricsRow[]>;
   /** Newest first, ties by id descending, strictly after `after` when given. */
   listComments(exposeId: string, opts: { limit: number; after?: FeedCursor }): Promise<CommentRow[]>;
+  /** Adds the counts to the audit table (rows for unknown exposes are left out). */
+  addAudit(rows: readonly AuditRow[]): Promise<void>;
+  readAudit(exposeId: string): Promise<AuditRow[]>;
   /** Runs `work` in one transaction; nothing it wrote survives a throw. Use only `tx` inside. */
   transaction<T>(work: (tx: WriteQueries) => Promise<T>): Promise<T>;
 

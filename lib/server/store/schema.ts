@@ -103,9 +103,28 @@ export const ipExposeCounts = pgTable(
     day: text('day').notNull(),
     votes: integer('votes').notNull().default(0),
     views: integer('views').notNull().default(0),
+    shares: integer('shares').notNull().default(0),
     granted: integer('granted').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.exposeId, t.ipKey, t.day] }), index('ip_expose_counts_day_idx').on(t.day)],
+);
+
+/**
+ * Per expose, UTC day and write kind: how many requests counted and how many were dropped, by reason
+ * (lib/server/domain/audit.ts). Added to in batches by the audit recorder.
+ */
+export const exposeAudit = pgTable(
+  'expose_audit',
+  {
+    exposeId: text('expose_id')
+      .notNull()
+      .references(() => exposes.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    kind: text('kind').notNull(),
+    outcome: text('outcome').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.exposeId, t.day, t.kind, t.outcome] })],
 );
 
 /** Daily random salts for the viewer hash, shared by all instances, deleted after 48 h. */

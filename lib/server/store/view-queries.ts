@@ -25,7 +25,7 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
     }
     const inputs = [...byKey.values()].sort((a, b) => cmp(a.exposeId, b.exposeId) || cmp(a.viewerHash, b.viewerHash));
     const pairs = [...new Map(ops.map((o) => [`${o.exposeId}\n${o.sessionId}`, o])).values()];
-    const capped = opts.ipCap !== undefined;
+    const hasCap = opts.ipCap !== undefined;
     const cap = opts.ipCap?.max ?? 0;
     const rows = await db.rows<RawWriteRow & { id: string; counted: string[] | null; grants: Record<string, number> | null }>(sql`
       with e as (
@@ -61,7 +61,7 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
       grants as (
         insert into ip_expose_counts (expose_id, ip_key, day, views, granted)
         select expose_id, ip_key, ${opts.ipCap?.day ?? ''}, least(n, ${cap}::int), least(n, ${cap}::int)
-        from wanted where ${capped}::boolean order by expose_id, ip_key
+        from wanted where ${hasCap}::boolean order by expose_id, ip_key
         on conflict (expose_id, ip_key, day) do update set
           views = least(ip_expose_counts.views + excluded.views, ${cap}::int),
           granted = greatest(0, least(ip_expose_counts.views + excluded.views, ${cap}::int) - ip_expose_counts.views)
@@ -70,7 +70,7 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
       granted as (
         select expose_id, sum(granted)::int as n, json_object_agg(ip_key, granted) as grants from grants group by expose_id
         union all
-        select expose_id, sum(n)::int, json_object_agg(ip_key, n) from wanted where not ${capped}::boolean group by expose_id
+        select expose_id, sum(n)::int, json_object_agg(ip_key, n) from wanted where not ${hasCap}::boolean group by expose_id
       ),
       counted as (
         select expose_id, array_agg(viewer_hash) as hashes from ins group by expose_id
@@ -102,14 +102,17 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
     const grants = new Map(rows.flatMap((r) => Object.entries(r.grants ?? {}).map(([ip, n]) => [`${r.id}\n${ip}`, Number(n)])));
     // Of several ops with one (expose, hash) in a batch, only the first is a new viewer; a new
     // viewer counts while its IP identity's grant lasts (in batch order), else it is over the cap.
-    const counted = ops.map((op) => {
+    const overCap: boolean[] = [];
+    const counted = ops.map((op, i) => {
+      overCap[i] = false;
       if (!inserted.delete(`${op.exposeId}\n${op.viewerHash}`)) return false;
       const key = `${op.exposeId}\n${op.ipKey ?? ''}`;
       const left = grants.get(key) ?? 0;
       if (left > 0) grants.set(key, left - 1);
+      else overCap[i] = true;
       return left > 0;
     });
-    return { exposes, counted };
+    return { exposes, counted, capped: overCap };
   }
 
   return {

@@ -9,6 +9,7 @@ export const shareRoute = defineRoute({
   url: '/api/expose/share',
   body: shareRequestSchema,
   rateLimit: 'share',
-  handler: async ({ body, sessionId, idempotencyKey, container }) =>
-    fromReply(await recordShare(container, { ...body, sessionId, idempotencyKey })),
+  audit: 'share',
+  handler: async ({ body, sessionId, ip, idempotencyKey, container }) =>
+    fromReply(await recordShare(container, { ...body, sessionId, ip, idempotencyKey })),
 });

@@ -8,6 +8,7 @@ export const viewRoute = defineRoute({
   url: '/api/expose/views',
   body: viewRequestSchema,
   rateLimit: 'view',
+  audit: 'view',
   handler: async ({ body, sessionId, ip, userAgent, container }) => ({
     body: await recordView(container, { exposeId: body.exposeId, sessionId, ip, userAgent }),
   }),

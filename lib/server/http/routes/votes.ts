@@ -8,5 +8,6 @@ export const voteRoute = defineRoute({
   url: '/api/expose/vote',
   body: voteRequestSchema,
   rateLimit: 'vote',
+  audit: 'vote',
   handler: async ({ body, sessionId, ip, container }) => ({ body: await recordVote(container, { ...body, sessionId, ip }) }),
 });

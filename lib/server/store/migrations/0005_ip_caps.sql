@@ -4,6 +4,7 @@ CREATE TABLE "ip_expose_counts" (
 	"day" text NOT NULL,
 	"votes" integer DEFAULT 0 NOT NULL,
 	"views" integer DEFAULT 0 NOT NULL,
+	"shares" integer DEFAULT 0 NOT NULL,
 	"granted" integer DEFAULT 0 NOT NULL,
 	CONSTRAINT "ip_expose_counts_expose_id_ip_key_day_pk" PRIMARY KEY("expose_id","ip_key","day")
 );
