@@ -74,11 +74,11 @@ const envSchema = z.object({
   /** How long the feed page's bytes are replayed to every visitor; 0 renders it per request. */
   PAGE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Votes per IP identity, expose and UTC day that move the public counters (docs/SECURITY.md "Count integrity"). */
-  FREE_VOTES_PER_IP: z.coerce.number().int().min(0).default(30),
+  FREE_VOTES_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(30),
   /** Shares per IP identity, expose and UTC day that move the public counter. */
-  FREE_SHARES_PER_IP: z.coerce.number().int().min(0).default(10),
+  FREE_SHARES_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(10),
   /** Counted views per IP identity, expose and UTC day; more are answered and not counted. */
-  MAX_VIEWS_PER_IP: z.coerce.number().int().min(0).default(500),
+  MAX_VIEWS_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(500),
   /** Last resort of a graceful shutdown: exit 1 if draining and closing took longer than this. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
