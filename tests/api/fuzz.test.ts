@@ -28,12 +28,18 @@ for (const database of testDatabases()) {
       await seedExpose(store, { id: expiredId, expiresAt: new Date('2031-06-01T00:00:00.000Z') });
       // today's salt exists before the snapshot, as on any server that has counted a view today
       await t.app.inject({ method: 'POST', url: '/api/expose/views', headers: { 'content-type': 'application/json', 'user-agent': UA }, payload: { exposeId: live } });
-      before = await dumpTables(store);
+      before = await countersAndRows(store);
     });
     afterAll(async () => {
       await t.close();
       await database.cleanup();
     });
+
+    // The audit records refusals (an expired expose's writes) by design: every other table must stay.
+    const countersAndRows = async (store: typeof t.container.store) => {
+      const { expose_audit: _audit, ...rest } = await dumpTables(store);
+      return rest;
+    };
 
     const exposeId = () =>
       fc.oneof(
@@ -100,7 +106,7 @@ for (const database of testDatabases()) {
           }),
           { numRuns: RUNS },
         );
-        expect(await dumpTables(t.container.store)).toEqual(before);
+        expect(await countersAndRows(t.container.store)).toEqual(before);
       });
     }
 
@@ -120,7 +126,7 @@ for (const database of testDatabases()) {
           }),
           { numRuns: RUNS },
         );
-        expect(await dumpTables(t.container.store)).toEqual(before);
+        expect(await countersAndRows(t.container.store)).toEqual(before);
       });
     }
   });

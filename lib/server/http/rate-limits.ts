@@ -36,6 +36,12 @@ export const RATE_LIMIT_POLICY = {
     { by: 'session', points: 300, durationSec: 60 },
     { by: 'ip', points: 1200, durationSec: 60 },
   ],
+  /**
+   * Writes that arrive without a session cookie, per IP identity: a browser gets its cookie with the
+   * page before it writes, so a stream of cookie-less writes is a client dropping its cookie to look
+   * like many people (cookie churn).
+   */
+  newSession: [{ by: 'ip', points: 60, durationSec: 600 }],
   /** Pages (rendered by Next or replayed by the page cache); build assets are not counted. */
   page: [{ by: 'ip', points: 600, durationSec: 60 }],
 } as const satisfies Record<string, readonly { by: 'session' | 'ip'; points: number; durationSec: number }[]>;

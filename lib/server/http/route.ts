@@ -94,11 +94,11 @@ export function defineRoute<
           }
         }
         if (spec.rateLimit) {
-          const consumed = container.rateLimits.consume(spec.rateLimit, {
-            sessionId: request.sessionId,
-            ipHash: request.ipHash,
-            sessionIsNew: request.sessionIsNew,
-          });
+          const keys = { sessionId: request.sessionId, ipHash: request.ipHash, sessionIsNew: request.sessionIsNew };
+          const consumed = (async () => {
+            if (isWrite && request.sessionIsNew) await container.rateLimits.consume('newSession', keys);
+            await container.rateLimits.consume(spec.rateLimit!, keys);
+          })();
           if (!spec.audit) return consumed;
           await consumed.catch((err: unknown) => {
             if (!(err instanceof DomainError && err.code === 'rate_limited')) throw err;
