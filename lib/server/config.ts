@@ -14,6 +14,8 @@ const envSchema = z.object({
   SEED_DEMO: z.enum(['0', '1']).default('1'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional(),
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  /** Guards /api/metrics and admin pages; unset = loopback only (docs/SECURITY.md "Admin access"). */
+  ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN must be at least 24 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * Connections per process. 10: on 2 cores 5/10/20/40 served the hot views, votes and health
@@ -46,6 +48,7 @@ export interface AppConfig {
   seedDemo: boolean;
   redisUrl?: string;
   trustProxy: boolean;
+  adminToken?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   dbPoolSize: number;
   /** Worker processes (node:cluster); more than 1 needs DATABASE_URL and REDIS_URL. */
@@ -98,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     seedDemo: e.SEED_DEMO === '1',
     redisUrl: e.REDIS_URL,
     trustProxy: e.TRUST_PROXY === '1',
+    adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
     webConcurrency: e.WEB_CONCURRENCY,

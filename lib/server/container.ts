@@ -9,6 +9,7 @@ import { newExposeId } from './domain/ids';
 import { startMaintenance } from './domain/maintenance';
 import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
 import { createRateLimits, type RateLimits } from './http/rate-limits';
+import { createTelemetry, type Telemetry } from './observability/telemetry';
 import type { MetricsBus } from './live/bus';
 import { createMemoryBus } from './live/memory-bus';
 import { createRedisBus } from './live/redis-bus';
@@ -32,6 +33,8 @@ export interface Container {
   bus: MetricsBus;
   /** Votes and views: coalesced per expose into one transaction per batch, or one per request. */
   hotWrites: HotWrites;
+  /** The one metrics registry of this process (GET /api/metrics). */
+  telemetry: Telemetry;
   close(): Promise<void>;
 }
 
@@ -68,20 +71,25 @@ export interface ContainerOverrides {
   /** Off in tests that call runMaintenance themselves; default on. */
   maintenance?: boolean;
   bus?: MetricsBus;
+  telemetry?: Telemetry;
 }
 
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
   const sessionSecret = resolveSessionSecret(config);
+  const telemetry = overrides.telemetry ?? createTelemetry({ clusterWorker: config.webConcurrency > 1 });
   const store = overrides.store ?? (await openConfiguredStore(config));
+  store.observeQueries?.(telemetry.db);
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
   // A Redis outage must not crash the process; the limits fall back to memory meanwhile.
   redis?.on('error', () => {});
   const now = overrides.now ?? (() => new Date());
-  const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl }) : createMemoryBus());
+  const live = telemetry.live;
+  const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl, probe: live }) : createMemoryBus({ probe: live }));
   // Expired view de-dup rows, old salts and idempotency keys; an unref'd timer, stopped on close.
-  const stopMaintenance = overrides.maintenance === false ? () => {} : startMaintenance({ store, now });
+  const stopMaintenance =
+    overrides.maintenance === false ? () => {} : startMaintenance({ store, now }, { probe: telemetry.maintenance });
   const container: Container = {
     config,
     store,
@@ -92,8 +100,9 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     newExposeId,
     viewers: createViewerHasher({ store }),
     bus,
+    telemetry,
     hotWrites: createHotWrites(
-      { store, now, bus },
+      { store, now, bus, probe: telemetry.writePath },
       { path: config.writePath, windowMs: config.writeBatchWindowMs, maxBatch: config.writeBatchMax },
     ),
     async close() {
@@ -103,6 +112,11 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
       await store.close();
     },
   };
+  telemetry.watch({
+    queueDepth: () => container.hotWrites.pendingCount(),
+    pool: () => store.poolStats?.(),
+    redis: () => (redis ? { commands: redis.status === 'ready', ...bus.connections?.() } : {}),
+  });
   if (config.seedDemo) await seedIfEmpty({ store, now, newId: newExposeId });
   return container;
 }

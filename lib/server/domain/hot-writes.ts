@@ -1,8 +1,8 @@
-import type { MetricsSnapshot } from '@/lib/contracts/metrics';
+import { noWritePathProbe, type WritePathProbe } from '@/lib/server/observability/probes';
 import type { ExposeViewOp, ViewOp } from '@/lib/server/store/port';
 import { DomainError } from './errors';
 import { applyViewBatch, type ViewDeps, type ViewOutcome, type ViewReply } from './record-view';
-import { applyVoteBatch, type VoteDeps, type VoteOp } from './record-vote';
+import { applyVoteBatchWithChanges, type VoteDeps, type VoteOp, type VoteResult } from './record-vote';
 import { createCoalescer } from './write-coalescer';
 
 /**
@@ -18,7 +18,7 @@ import { createCoalescer } from './write-coalescer';
  * claims whose 409 semantics need their own statement.
  */
 export interface HotWrites {
-  vote(exposeId: string, op: VoteOp): Promise<MetricsSnapshot>;
+  vote(exposeId: string, op: VoteOp): Promise<VoteResult>;
   view(exposeId: string, op: ViewOp): Promise<ViewReply>;
   /** Ops accepted and not yet committed. */
   pendingCount(): number;
@@ -32,7 +32,7 @@ export interface HotWritesOptions {
   maxBatch: number;
 }
 
-type Deps = VoteDeps & Pick<ViewDeps, 'store' | 'now' | 'bus'>;
+type Deps = VoteDeps & Pick<ViewDeps, 'store' | 'now' | 'bus'> & { probe?: WritePathProbe };
 
 /** The one coalescer key of all views: a batch spans every expose viewed meanwhile. */
 const ALL_VIEWS = 'views';
@@ -44,6 +44,14 @@ const settle = (outcome: ViewOutcome): ViewReply => {
 };
 
 export function createHotWrites(deps: Deps, opts: HotWritesOptions): HotWrites {
+  const probe = deps.probe ?? noWritePathProbe;
+  // Batch sizes as they reach the database; the time from enqueue to commit as the caller sees it.
+  const runVotes = (id: string, ops: VoteOp[]) => (probe.batch('vote', ops.length), applyVoteBatchWithChanges(deps, id, ops));
+  const runViews = (ops: ExposeViewOp[]) => (probe.batch('view', ops.length), applyViewBatch(deps, ops));
+  const timed = <T>(kind: 'vote' | 'view', work: Promise<T>): Promise<T> => {
+    const start = performance.now();
+    return work.then((r) => (probe.committed(kind, (performance.now() - start) / 1000), r));
+  };
   if (opts.path === 'direct') {
     let pending = 0;
     const track = async <T>(work: Promise<T[]>): Promise<T> => {
@@ -55,16 +63,16 @@ export function createHotWrites(deps: Deps, opts: HotWritesOptions): HotWrites {
       }
     };
     return {
-      vote: (exposeId, op) => track(applyVoteBatch(deps, exposeId, [op])),
-      view: (exposeId, op) => track(applyViewBatch(deps, [{ ...op, exposeId }])).then(settle),
+      vote: (exposeId, op) => timed('vote', track(runVotes(exposeId, [op]))),
+      view: (exposeId, op) => timed('view', track(runViews([{ ...op, exposeId }]))).then(settle),
       pendingCount: () => pending,
     };
   }
-  const votes = createCoalescer<VoteOp, MetricsSnapshot>((id, ops) => applyVoteBatch(deps, id, ops), opts);
-  const views = createCoalescer<ExposeViewOp, ViewOutcome>((_key, ops) => applyViewBatch(deps, ops), opts);
+  const votes = createCoalescer<VoteOp, VoteResult>(runVotes, opts);
+  const views = createCoalescer<ExposeViewOp, ViewOutcome>((_key, ops) => runViews(ops), opts);
   return {
-    vote: (exposeId, op) => votes.submit(exposeId, op),
-    view: (exposeId, op) => views.submit(ALL_VIEWS, { ...op, exposeId }).then(settle),
+    vote: (exposeId, op) => timed('vote', votes.submit(exposeId, op)),
+    view: (exposeId, op) => timed('view', views.submit(ALL_VIEWS, { ...op, exposeId })).then(settle),
     pendingCount: () => votes.pendingCount() + views.pendingCount(),
   };
 }

@@ -1,3 +1,4 @@
+import type { MaintenanceProbe } from '@/lib/server/observability/probes';
 import type { MetricsStore } from '@/lib/server/store/port';
 import { IDEMPOTENCY_TTL_MS } from './idempotency';
 import { previousUtcDay } from './viewer-hash';
@@ -26,14 +27,20 @@ export function runMaintenance(deps: MaintenanceDeps) {
 /** Runs maintenance periodically without keeping the process alive; returns the stop function. */
 export function startMaintenance(
   deps: MaintenanceDeps,
-  opts: { intervalMs?: number; onError?: (err: unknown) => void } = {},
+  opts: { intervalMs?: number; onError?: (err: unknown) => void; probe?: MaintenanceProbe } = {},
 ): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     runMaintenance(deps)
-      .catch((err: unknown) => opts.onError?.(err))
+      .then(
+        (deleted) => opts.probe?.ran('ok', deleted),
+        (err: unknown) => {
+          opts.probe?.ran('error');
+          opts.onError?.(err);
+        },
+      )
       .finally(() => {
         running = false;
       });

@@ -4,14 +4,17 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
+import { registerHttpMetrics } from '@/lib/server/observability/http-metrics';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { registerIdentity } from './identity';
 import { keepPrivate } from './private-response';
 import type { ApiRoute } from './route';
+import { adminLoginRoute } from './routes/admin';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
 import { healthRoute } from './routes/health';
 import { metricsRoute } from './routes/metrics';
+import { prometheusRoute } from './routes/prometheus';
 import { shareRoute } from './routes/shares';
 import { streamRoute } from './routes/stream';
 import { viewRoute } from './routes/views';
@@ -29,6 +32,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   createCommentRoute,
   metricsRoute,
   streamRoute,
+  prometheusRoute,
+  adminLoginRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -67,6 +72,7 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
     reply.header('x-content-type-options', 'nosniff');
   });
   app.setErrorHandler(errorHandler);
+  registerHttpMetrics(app, container.telemetry);
 
   for (const route of opts.routes ?? API_ROUTES) route(app, container);
 
