@@ -1,3 +1,4 @@
+import { DomainError, UnavailableError } from '@/lib/server/domain/errors';
 import type { DbProbe } from '@/lib/server/observability/probes';
 import type { Store, WriteQueries } from './port';
 
@@ -11,14 +12,28 @@ export function sqlStateClass(err: unknown): string {
   return 'connection';
 }
 
+/**
+ * A database error: a driver error, or one the adapter turned into a 503 (UnavailableError). A rule
+ * thrown inside a transaction (not_found, expired, …) is not; an error already counted by the query
+ * that threw it is not counted again by its transaction.
+ */
+const counted = new WeakSet<object>();
+function report(probe: DbProbe, err: unknown): void {
+  if (err instanceof DomainError && !(err instanceof UnavailableError)) return;
+  if (typeof err === 'object' && err !== null) {
+    if (counted.has(err)) return;
+    counted.add(err);
+  }
+  probe.error(sqlStateClass(err));
+}
+
 type Fn = (...args: never[]) => Promise<unknown>;
 const NOT_QUERIES = new Set(['kind', 'close', 'transaction', 'poolStats', 'observeQueries']);
 
 /**
  * Times every storage-port function under its own name (one statement each: readable, unlike the
  * prepared statements' hash names, and the same on PGlite and PostgreSQL). Wrapping the port keeps
- * the query files untouched and covers functions added later. Only errors that escape a query
- * count as database errors.
+ * the query files untouched and covers functions added later.
  */
 function timed<T extends object>(target: T, probe: () => DbProbe | undefined): T {
   const out: Record<string, unknown> = { ...(target as Record<string, unknown>) };
@@ -32,7 +47,7 @@ function timed<T extends object>(target: T, probe: () => DbProbe | undefined): T
       try {
         return await fn(...args);
       } catch (err) {
-        p.error(sqlStateClass(err));
+        report(p, err);
         throw err;
       } finally {
         p.query(name, (performance.now() - start) / 1000);
@@ -59,6 +74,9 @@ export function withQueryTiming(store: Store): Store {
       const start = performance.now();
       try {
         return await store.transaction((tx) => work(p ? timed(tx, probe) : tx));
+      } catch (err) {
+        if (p) report(p, err);
+        throw err;
       } finally {
         p?.query('transaction', (performance.now() - start) / 1000);
       }
