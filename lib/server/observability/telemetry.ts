@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { clusterScraper } from './cluster-metrics';
+import { FastCounter, FastHistogram, type CounterChild, type HistogramChild } from './fast-metrics';
 import {
   WRITE_KINDS,
   WRITE_OUTCOMES,
@@ -24,14 +25,15 @@ export interface PoolStats {
   waiting?: number;
 }
 
-type Child = { observe(v: number): void };
+type Child = HistogramChild;
 type Inc = { inc(v?: number): void };
 const zeroed = (c: Inc): Inc => (c.inc(0), c);
 
 /**
  * One registry per container (no module-level metrics: two containers in one test process never
  * share a counter). Label children are bound once, up front where the labels are a closed set and
- * on first use otherwise, so the hot paths only look up an object and add to it.
+ * on first use otherwise, so the hot paths only look up an object and add to it. Series touched on
+ * every request use fast-metrics.ts (no allocation per observation); rare ones prom-client's own.
  */
 export interface Telemetry {
   readonly registry: Registry;
@@ -68,16 +70,16 @@ export function createTelemetry(opts: { defaultMetrics?: boolean; clusterWorker?
   const p = METRIC_PREFIX;
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
 
-  const httpHist = new Histogram({
+  const httpHist = new FastHistogram({
     name: `${p}http_request_duration_seconds`,
     help: 'API and page requests by route template, method and status, from request start to the last byte.',
-    labelNames: ['route', 'method', 'status'] as const,
+    labelNames: ['route', 'method', 'status'],
     buckets: HTTP_SECONDS,
     registers,
   });
   const httpChildren = new Map<string, Map<string, Map<number, Child>>>();
 
-  const writes = new Counter({
+  const writes = new FastCounter({
     name: `${p}writes_total`,
     help: 'Write requests by kind and outcome.',
     labelNames: ['kind', 'outcome'] as const,
@@ -85,8 +87,8 @@ export function createTelemetry(opts: { defaultMetrics?: boolean; clusterWorker?
   });
   // Every kind x outcome exists from the start (at 0), so rate() and ratios work before the first one.
   const writeChildren = Object.fromEntries(
-    WRITE_KINDS.map((k) => [k, Object.fromEntries(WRITE_OUTCOMES.map((o) => [o, zeroed(writes.labels(k, o))]))]),
-  ) as Record<WriteKind, Record<WriteOutcome, Inc>>;
+    WRITE_KINDS.map((k) => [k, Object.fromEntries(WRITE_OUTCOMES.map((o) => [o, writes.child(k, o)]))]),
+  ) as Record<WriteKind, Record<WriteOutcome, CounterChild>>;
 
   const rateLimits = new Counter({
     name: `${p}rate_limit_rejections_total`,
@@ -96,27 +98,27 @@ export function createTelemetry(opts: { defaultMetrics?: boolean; clusterWorker?
   });
   const rateChildren = new Map<string, Inc>();
 
-  const batchHist = new Histogram({
+  const batchHist = new FastHistogram({
     name: `${p}write_batch_size`,
     help: 'Operations per committed hot-write batch (group commit).',
-    labelNames: ['kind'] as const,
+    labelNames: ['kind'],
     buckets: BATCH_SIZES,
     registers,
   });
-  const commitHist = new Histogram({
+  const commitHist = new FastHistogram({
     name: `${p}write_commit_seconds`,
     help: 'From a hot write being queued to its batch having committed.',
-    labelNames: ['kind'] as const,
+    labelNames: ['kind'],
     buckets: FAST_SECONDS,
     registers,
   });
-  const batchChildren = { vote: batchHist.labels('vote'), view: batchHist.labels('view') };
-  const commitChildren = { vote: commitHist.labels('vote'), view: commitHist.labels('view') };
+  const batchChildren = { vote: batchHist.child('vote'), view: batchHist.child('view') };
+  const commitChildren = { vote: commitHist.child('vote'), view: commitHist.child('view') };
 
-  const dbHist = new Histogram({
+  const dbHist = new FastHistogram({
     name: `${p}db_query_duration_seconds`,
     help: 'Store queries by name (the storage port function; "transaction" is a whole write transaction).',
-    labelNames: ['query'] as const,
+    labelNames: ['query'],
     buckets: FAST_SECONDS,
     registers,
   });
@@ -150,20 +152,25 @@ export function createTelemetry(opts: { defaultMetrics?: boolean; clusterWorker?
     ['connection'],
   );
 
-  const eventsSent = new Counter({ name: `${p}live_events_sent_total`, help: 'Metrics events written to live streams.', registers });
+  const eventsSent = new FastCounter({
+    name: `${p}live_events_sent_total`,
+    help: 'Metrics events written to live streams.',
+    labelNames: [],
+    registers,
+  }).child();
   const slowDropped = new Counter({
     name: `${p}live_slow_clients_dropped_total`,
     help: 'Live streams ended because the client fell too far behind.',
     registers,
   });
-  const lagHist = new Histogram({
+  const lagHist = new FastHistogram({
     name: `${p}live_delivery_lag_seconds`,
     help: 'From a publish to its hand-over to this instance’s stream listeners, by source (local or redis).',
-    labelNames: ['source'] as const,
+    labelNames: ['source'],
     buckets: FAST_SECONDS,
     registers,
   });
-  const lagChildren = { local: lagHist.labels('local'), redis: lagHist.labels('redis') };
+  const lagChildren = { local: lagHist.child('local'), redis: lagHist.child('redis') };
 
   const maintenanceRuns = new Counter({
     name: `${p}maintenance_runs_total`,
@@ -189,7 +196,7 @@ export function createTelemetry(opts: { defaultMetrics?: boolean; clusterWorker?
       let byStatus = byMethod.get(method);
       if (!byStatus) byMethod.set(method, (byStatus = new Map()));
       let child = byStatus.get(status);
-      if (!child) byStatus.set(status, (child = httpHist.labels(route, method, String(status))));
+      if (!child) byStatus.set(status, (child = httpHist.child(route, method, String(status))));
       child.observe(seconds);
     },
     write: (kind, outcome) => writeChildren[kind][outcome].inc(),
@@ -201,7 +208,7 @@ export function createTelemetry(opts: { defaultMetrics?: boolean; clusterWorker?
     db: {
       query(name, seconds) {
         let child = dbChildren.get(name);
-        if (!child) dbChildren.set(name, (child = dbHist.labels(name)));
+        if (!child) dbChildren.set(name, (child = dbHist.child(name)));
         child.observe(seconds);
       },
       error: (cls) => dbErrors.labels(cls).inc(),
