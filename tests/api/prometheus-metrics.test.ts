@@ -21,6 +21,8 @@ for (const database of testDatabases()) {
       t = await createTestApp(await database.open(), {
         // Default (process) metrics on: promtool checks them too.
         overrides: { maintenance: false, telemetry: createTelemetry() },
+        // Stands in for Next: pages are handed over raw, as in server.ts.
+        app: { pageHandler: (_req, res) => void res.end('<!doctype html><p>page</p>') },
       });
       id = await seedExpose(t.container.store);
       expired = await seedExpose(t.container.store, { expiresAt: new Date(Date.now() - 1000) });
@@ -42,6 +44,8 @@ for (const database of testDatabases()) {
       await a.post('/api/exposes', { title: 'A title', body: 'A body' }); // applied
       await a.get(`/api/exposes/${id}`);
       await a.get('/api/no-such-endpoint');
+      await a.get(`/expose/${id}`);
+      await a.get('/');
       const res = await t.app.inject({ method: 'GET', url: '/api/metrics' });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -73,6 +77,9 @@ for (const database of testDatabases()) {
       const routes = labelValues(scrape, 'ec_http_request_duration_seconds_count', 'route');
       expect(routes).toEqual(expect.arrayContaining(['/api/expose/vote', '/api/exposes/:id', '/api/expose/views']));
       expect(routes.join(' ')).not.toContain(id);
+      expect(routes).toContain('unmatched'); // GET /api/no-such-endpoint
+      expect(sample(scrape, 'ec_http_request_duration_seconds_count', { route: 'page', method: 'GET', status: '200' })).toBe(2);
+      expect(routes.join(' ')).not.toContain('no-such-endpoint');
       expect(
         sample(scrape, 'ec_http_request_duration_seconds_count', { route: '/api/expose/vote', method: 'POST', status: '200' }),
       ).toBe(3);

@@ -45,8 +45,14 @@ export function registerHttpMetrics(app: FastifyInstance, telemetry: Telemetry):
   app.decorateRequest('writeOutcome', undefined);
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const url = request.routeOptions.url;
-    const route = url === undefined ? 'unmatched' : url === PAGE_ROUTE ? 'page' : url;
     const status = reply.statusCode;
+    // The catch-all also answers unknown /api paths (404): those are not pages.
+    const route =
+      url === undefined || (url === PAGE_ROUTE && status === 404 && request.url.startsWith('/api'))
+        ? 'unmatched'
+        : url === PAGE_ROUTE
+          ? 'page'
+          : url;
     telemetry.http(route, request.method, status, reply.elapsedTime / 1000);
     const config = request.routeOptions.config;
     if (config.writeKind) {
