@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { emptyMetrics } from '@/lib/contracts/metrics';
 import { startMaintenance } from '@/lib/server/domain/maintenance';
+import { createRedisBus } from '@/lib/server/live/redis-bus';
 import { createTelemetry } from '@/lib/server/observability/telemetry';
 import { createPool, postgresDatabase } from '@/lib/server/store/open-postgres';
 import { createStore } from '@/lib/server/store/open-store';
@@ -94,6 +97,32 @@ describe('database unreachable', () => {
 });
 
 describe.skipIf(!REDIS_URL)('Redis connections', () => {
+  it('measures the delivery lag of changes that crossed Redis from another instance', async () => {
+    const channel = `ec:test:${randomBytes(6).toString('hex')}`;
+    const telemetry = createTelemetry({ defaultMetrics: false });
+    const a = createRedisBus({ url: REDIS_URL!, channel });
+    const b = createRedisBus({ url: REDIS_URL!, channel, probe: telemetry.live });
+    try {
+      const got: number[] = [];
+      b.subscribe(['x'], (s) => got.push(s.version));
+      await waitFor('both buses connected', async () =>
+        a.connections?.().publish && b.connections?.().subscribe ? true : undefined,
+      );
+      // The subscription is live once a publish gets through; each try has a higher version.
+      let version = 0;
+      await waitFor('an event from the other instance', async () => {
+        a.publish({ exposeId: 'x', version: ++version, metrics: emptyMetrics() });
+        return got.length > 0 ? true : undefined;
+      });
+      const scrape = await telemetry.scrape();
+      expect(sample(scrape, 'ec_live_delivery_lag_seconds_count', { source: 'redis' })).toBeGreaterThanOrEqual(1);
+      expect(sample(scrape, 'ec_live_delivery_lag_seconds_count', { source: 'local' })).toBe(0);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('reports each Redis connection as up', async () => {
     const [database] = testDatabases();
     const t = await createTestApp(await database!.open(), { env: { REDIS_URL: REDIS_URL! }, overrides: { maintenance: false } });
