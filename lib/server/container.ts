@@ -10,6 +10,7 @@ import { startMaintenance, type MaintenanceLog } from './domain/maintenance';
 import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
 import { createRateLimits, type RateLimits } from './http/rate-limits';
 import { createDrainState, type DrainState } from './lifecycle/drain-state';
+import { createTelemetry, type Telemetry } from './observability/telemetry';
 import type { MetricsBus } from './live/bus';
 import { createMemoryBus } from './live/memory-bus';
 import { createRedisBus } from './live/redis-bus';
@@ -37,6 +38,8 @@ export interface Container {
   bus: MetricsBus;
   /** Votes and views: coalesced per expose into one transaction per batch, or one per request. */
   hotWrites: HotWrites;
+  /** The one metrics registry of this process (GET /api/metrics). */
+  telemetry: Telemetry;
   /** Set when shutdown begins: readiness fails and new requests get 503 (lib/server/lifecycle). */
   drain: DrainState;
   /** Waits for accepted hot writes, then closes the bus, Redis and the store. */
@@ -78,6 +81,7 @@ export interface ContainerOverrides {
   bus?: MetricsBus;
   /** Where background work (maintenance) reports failures: the process's logger. */
   log?: MaintenanceLog;
+  telemetry?: Telemetry;
 }
 
 /** Without a logger given (scripts), failures still reach stderr. */
@@ -85,17 +89,24 @@ const stderrLog: MaintenanceLog = { error: (obj, msg) => console.error(msg, obj)
 
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
   const sessionSecrets = resolveSessionSecrets(config);
+  const telemetry = overrides.telemetry ?? createTelemetry({ clusterWorker: config.webConcurrency > 1 });
   const store = overrides.store ?? (await openConfiguredStore(config));
+  store.observeQueries?.(telemetry.db);
   const redisTimeouts = { commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs };
   const redis = config.redisUrl ? openRedis(config.redisUrl, redisTimeouts) : undefined;
   // A Redis outage must not crash the process; the limits fall back to memory meanwhile.
   redis?.on('error', () => {});
   const now = overrides.now ?? (() => new Date());
-  const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl, ...redisTimeouts }) : createMemoryBus());
+  const live = telemetry.live;
+  const bus =
+    overrides.bus ??
+    (config.redisUrl ? createRedisBus({ url: config.redisUrl, ...redisTimeouts, probe: live }) : createMemoryBus({ probe: live }));
   // Expired view de-dup rows, old salts and idempotency keys: once now, then on an unref'd timer
   // stopped on close.
   const stopMaintenance =
-    overrides.maintenance === false ? async () => {} : startMaintenance({ store, now }, { log: overrides.log ?? stderrLog });
+    overrides.maintenance === false
+      ? async () => {}
+      : startMaintenance({ store, now }, { log: overrides.log ?? stderrLog, probe: telemetry.maintenance });
   const container: Container = {
     config,
     store,
@@ -107,8 +118,9 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     newExposeId,
     viewers: createViewerHasher({ store }),
     bus,
+    telemetry,
     hotWrites: createHotWrites(
-      { store, now, bus },
+      { store, now, bus, probe: telemetry.writePath },
       {
         path: config.writePath,
         windowMs: config.writeBatchWindowMs,
@@ -128,6 +140,11 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
       await store.close();
     },
   };
+  telemetry.watch({
+    queueDepth: () => container.hotWrites.pendingCount(),
+    pool: () => store.poolStats?.(),
+    redis: () => (redis ? { commands: redis.status === 'ready', ...bus.connections?.() } : {}),
+  });
   if (config.seedDemo) await seedIfEmpty({ store, now, newId: newExposeId });
   return container;
 }

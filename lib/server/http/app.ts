@@ -5,15 +5,18 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
 import { refuseWhileDraining } from './draining';
+import { registerHttpMetrics } from '@/lib/server/observability/http-metrics';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { isStaticAsset, registerIdentity } from './identity';
 import { keepPrivate } from './private-response';
 import { registerSecurityHeaders, setPageCsp } from './security-headers';
 import type { ApiRoute } from './route';
+import { adminLoginRoute } from './routes/admin';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
 import { healthRoute } from './routes/health';
 import { metricsRoute } from './routes/metrics';
+import { prometheusRoute } from './routes/prometheus';
 import { shareRoute } from './routes/shares';
 import { streamRoute } from './routes/stream';
 import { viewRoute } from './routes/views';
@@ -31,6 +34,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   createCommentRoute,
   metricsRoute,
   streamRoute,
+  prometheusRoute,
+  adminLoginRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -86,6 +91,7 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   await app.register(cookie, { secret: container.sessionSecrets });
   registerIdentity(app, { secrets: container.sessionSecrets, publicOrigin });
   app.setErrorHandler(errorHandler);
+  registerHttpMetrics(app, container.telemetry);
 
   for (const route of opts.routes ?? API_ROUTES) route(app, container);
 

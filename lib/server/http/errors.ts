@@ -6,6 +6,8 @@ import { DomainError } from '@/lib/server/domain/errors';
 const STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
   invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
   forbidden_origin: 403,
   not_found: 404,
   idempotency_key_in_use: 409,
@@ -66,6 +68,7 @@ export function toHttpError(err: unknown): HttpError | null {
 
 export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
   if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
+  if (e.status === 401) reply.header('www-authenticate', 'Bearer realm="admin"');
   return reply.code(e.status).type('application/json; charset=utf-8').send(e.body);
 }
 

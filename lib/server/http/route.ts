@@ -3,6 +3,8 @@ import type { ZodType, z } from 'zod';
 import { idempotencyKeySchema } from '@/lib/contracts/common';
 import { DomainError } from '@/lib/server/domain/errors';
 import type { Container } from '@/lib/server/container';
+import type { WriteKind, WriteOutcome } from '@/lib/server/observability/probes';
+import { authorizeAdmin } from './admin-auth';
 import type { RateLimitName } from './rate-limits';
 
 type Infer<S> = S extends ZodType ? z.output<S> : undefined;
@@ -26,6 +28,8 @@ export interface RouteResult {
   status?: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** A successful write's outcome when it is not plain "applied" (ec_writes_total). */
+  outcome?: WriteOutcome;
 }
 
 export interface RouteSpec<BS extends ZodType | undefined, QS extends ZodType | undefined, PS extends ZodType | undefined> {
@@ -35,6 +39,10 @@ export interface RouteSpec<BS extends ZodType | undefined, QS extends ZodType | 
   querystring?: QS;
   params?: PS;
   rateLimit?: RateLimitName;
+  /** Admin only (admin-auth.ts): checked first, before rate limits and parsing. */
+  admin?: boolean;
+  /** Counts the route's requests in ec_writes_total under this kind. */
+  write?: WriteKind;
   handler: (ctx: RouteContext<Infer<BS>, Infer<QS>, Infer<PS>>) => Promise<RouteResult | void>;
 }
 
@@ -73,8 +81,10 @@ export function defineRoute<
       schema: Object.fromEntries(
         Object.entries({ body: spec.body, querystring: spec.querystring, params: spec.params }).filter(([, s]) => s),
       ),
+      config: { writeKind: spec.write, rateLimitAction: spec.rateLimit },
       // Runs before the body is read: a foreign Origin or a non-JSON body is refused unparsed.
       onRequest: async (request) => {
+        if (spec.admin) authorizeAdmin(request, container.config);
         if (isWrite) {
           const origin = request.headers.origin;
           if (origin !== undefined && !sameOrigin(origin, request, container.config.publicOrigin)) {
@@ -115,6 +125,7 @@ export function defineRoute<
           reply,
         });
         if (!result) return reply;
+        if (result.outcome) request.writeOutcome = result.outcome;
         if (result.headers) reply.headers(result.headers);
         return reply.code(result.status ?? 200).send(result.body);
       },

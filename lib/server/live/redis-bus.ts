@@ -4,13 +4,15 @@ import { openRedis, type RedisTimeouts } from '@/lib/server/redis-client';
 import { z } from 'zod';
 import { metricsSnapshotSchema } from '@/lib/contracts/metrics';
 import type { LiveSnapshot, MetricsBus } from './bus';
-import { createLocalFanout } from './local-fanout';
+import type { LiveProbe } from '@/lib/server/observability/probes';
+import { createLocalFanout, epochMs } from './local-fanout';
 
 export const METRICS_CHANNEL = 'ec:metrics';
 /** Snapshots that could not reach Redis, kept (latest per expose) to send when it is back. */
 const MAX_UNSENT = 10_000;
 
-const messageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }) });
+// `t`: the publish time (epochMs) for the delivery-lag histogram; optional so older instances interoperate.
+const messageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }), t: z.number().optional() });
 
 export interface RedisBusOptions extends Partial<RedisTimeouts> {
   url: string;
@@ -19,6 +21,7 @@ export interface RedisBusOptions extends Partial<RedisTimeouts> {
   instanceId?: string;
   /** Redis connection problems and failing listeners; the bus itself never throws. */
   onError?: (err: unknown) => void;
+  probe?: LiveProbe;
 }
 
 async function closeConnection(redis: Redis): Promise<void> {
@@ -43,7 +46,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   const channel = opts.channel ?? METRICS_CHANNEL;
   const instanceId = opts.instanceId ?? randomUUID();
   const onError = opts.onError ?? (() => {});
-  const local = createLocalFanout(onError);
+  const local = createLocalFanout(onError, opts.probe);
   const unsent = new Map<string, LiveSnapshot>();
   let closed = false;
 
@@ -67,7 +70,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   const send = (snapshot: LiveSnapshot) => {
     if (closed) return;
     if (pub.status !== 'ready') return park(snapshot);
-    pub.publish(channel, JSON.stringify({ i: instanceId, s: snapshot })).catch((err: unknown) => {
+    pub.publish(channel, JSON.stringify({ i: instanceId, s: snapshot, t: epochMs() })).catch((err: unknown) => {
       park(snapshot);
       onError(err);
     });
@@ -100,7 +103,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
       onError(err);
       return;
     }
-    if (parsed.i !== instanceId) local.deliver(parsed.s);
+    if (parsed.i !== instanceId) local.deliver(parsed.s, parsed.t ?? epochMs(), 'redis');
   });
 
   return {
@@ -114,6 +117,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
     },
     subscribe: local.subscribe,
     listenerCount: local.listenerCount,
+    connections: () => ({ publish: pub.status === 'ready', subscribe: sub.status === 'ready' }),
     async close() {
       if (closed) return;
       closed = true;

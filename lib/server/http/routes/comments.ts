@@ -21,6 +21,7 @@ export const createCommentRoute = defineRoute({
   url: '/api/expose/comments',
   body: createCommentRequestSchema,
   rateLimit: 'comment',
+  write: 'comment',
   handler: async ({ body, sessionId, idempotencyKey, container }) =>
     fromReply(await addComment(container, { ...body, sessionId, idempotencyKey })),
 });

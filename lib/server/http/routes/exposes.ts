@@ -19,6 +19,7 @@ export const createExposeRoute = defineRoute({
   url: '/api/exposes',
   body: createExposeRequestSchema,
   rateLimit: 'createExpose',
+  write: 'expose',
   handler: async ({ body, container }) => ({
     status: 201,
     body: await createExpose({ store: container.store, now: container.now, newId: container.newExposeId }, body),

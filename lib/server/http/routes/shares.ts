@@ -9,6 +9,7 @@ export const shareRoute = defineRoute({
   url: '/api/expose/share',
   body: shareRequestSchema,
   rateLimit: 'share',
+  write: 'share',
   handler: async ({ body, sessionId, idempotencyKey, container }) =>
     fromReply(await recordShare(container, { ...body, sessionId, idempotencyKey })),
 });

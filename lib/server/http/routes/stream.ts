@@ -17,6 +17,7 @@ export const streamRoute: ApiRoute = (app, container) => {
   // Streams never go idle, so the server's close would wait on them forever: end them first, and
   // their clients reconnect (EventSource `retry`) to an instance that is still up.
   app.addHook('preClose', async () => streams.shutdown());
+  container.telemetry.watch({ openStreams: () => streams.openCount() });
 
   defineRoute({
     method: 'GET',
@@ -35,6 +36,7 @@ export const streamRoute: ApiRoute = (app, container) => {
         read: async (ids) => (await readMetrics(container, ids)).items.map(toLiveSnapshot),
         keepAliveMs: container.config.streamKeepAliveMs,
         coalesceMs: COALESCE_MS,
+        probe: container.telemetry.live,
         onError: (err) => request.log.warn({ err, reqId: request.id }, 'metrics stream error'),
       }).catch((err: unknown) => {
         lease.release();

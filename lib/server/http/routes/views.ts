@@ -8,7 +8,9 @@ export const viewRoute = defineRoute({
   url: '/api/expose/views',
   body: viewRequestSchema,
   rateLimit: 'view',
-  handler: async ({ body, sessionId, ip, userAgent, container }) => ({
-    body: await recordView(container, { exposeId: body.exposeId, sessionId, ip, userAgent }),
-  }),
+  write: 'view',
+  handler: async ({ body, sessionId, ip, userAgent, container }) => {
+    const { reply, outcome } = await recordView(container, { exposeId: body.exposeId, sessionId, ip, userAgent });
+    return { body: reply, outcome };
+  },
 });

@@ -8,5 +8,9 @@ export const voteRoute = defineRoute({
   url: '/api/expose/vote',
   body: voteRequestSchema,
   rateLimit: 'vote',
-  handler: async ({ body, sessionId, container }) => ({ body: await recordVote(container, { ...body, sessionId }) }),
+  write: 'vote',
+  handler: async ({ body, sessionId, container }) => {
+    const { snapshot, changed } = await recordVote(container, { ...body, sessionId });
+    return { body: snapshot, outcome: changed ? 'applied' : 'no_change' };
+  },
 });
