@@ -1,7 +1,8 @@
 import next from 'next';
-import { buildApp, loggerSerializers } from '@/lib/server/http/app';
+import { buildApp } from '@/lib/server/http/app';
 import { ConfigError, loadConfig } from '@/lib/server/config';
 import { createContainer } from '@/lib/server/container';
+import { createLogger } from '@/lib/server/logging';
 import { publishContainer } from '@/lib/server/runtime';
 import { isClusterPrimary, runPrimary, workerMaySeed } from '@/lib/server/cluster';
 import { withPageCache, type PageHandler } from '@/lib/server/pages/page-cache';
@@ -16,7 +17,8 @@ async function main() {
     return;
   }
   const config = { ...loaded, seedDemo: loaded.seedDemo && workerMaySeed() };
-  const container = await createContainer(config);
+  const log = createLogger(config.logLevel);
+  const container = await createContainer(config, { log });
   publishContainer(container);
 
   // Next needs Fastify's server, and Fastify's catch-all needs Next's handler: filled in below.
@@ -27,7 +29,7 @@ async function main() {
     ? render
     : withPageCache(render, { paths: ['/'], freshMs: config.pageCacheMs, staleMs: 2 * config.pageCacheMs });
   const app = await buildApp(container, {
-    logger: { level: config.logLevel, serializers: loggerSerializers },
+    logger: log,
     pageHandler: cached,
   });
   // Next rides on Fastify's server so the dev hot-reload websocket shares the port.

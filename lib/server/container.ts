@@ -9,6 +9,7 @@ import { newExposeId } from './domain/ids';
 import { startMaintenance } from './domain/maintenance';
 import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
 import { createRateLimits, type RateLimits } from './http/rate-limits';
+import { throttledErrorLog, type Logger } from './logging';
 import type { MetricsBus } from './live/bus';
 import { createMemoryBus } from './live/memory-bus';
 import { createRedisBus } from './live/redis-bus';
@@ -68,6 +69,8 @@ export interface ContainerOverrides {
   /** Off in tests that call runMaintenance themselves; default on. */
   maintenance?: boolean;
   bus?: MetricsBus;
+  /** Where dependency errors (Redis) are reported; absent: nowhere. */
+  log?: Pick<Logger, 'warn'>;
 }
 
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
@@ -76,10 +79,15 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
-  // A Redis outage must not crash the process; the limits fall back to memory meanwhile.
-  redis?.on('error', () => {});
+  // A Redis outage must not crash the process (the limits fall back to memory meanwhile); ioredis
+  // reports every reconnect attempt, so the log gets at most one line per 30 s.
+  redis?.on('error', throttledErrorLog(overrides.log, 'redis error (rate limits)'));
   const now = overrides.now ?? (() => new Date());
-  const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl }) : createMemoryBus());
+  const bus =
+    overrides.bus ??
+    (config.redisUrl
+      ? createRedisBus({ url: config.redisUrl, onError: throttledErrorLog(overrides.log, 'live bus error') })
+      : createMemoryBus());
   // Expired view de-dup rows, old salts and idempotency keys; an unref'd timer, stopped on close.
   const stopMaintenance = overrides.maintenance === false ? () => {} : startMaintenance({ store, now });
   const container: Container = {

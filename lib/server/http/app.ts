@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { registerIdentity } from './identity';
 import { keepPrivate } from './private-response';
+import { echoRequestId, RequestLog, requestIdGenerator } from './request-log';
 import type { ApiRoute } from './route';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
@@ -34,27 +35,23 @@ export const API_ROUTES: readonly ApiRoute[] = [
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 export interface BuildAppOptions {
-  logger?: FastifyServerOptions['logger'];
+  /** The process's logger (lib/server/logging.ts); absent: nothing is logged. */
+  logger?: FastifyBaseLogger;
   /** Renders every non-API path (Next's request handler); absent in API-only tests. */
   pageHandler?: PageHandler;
   routes?: readonly ApiRoute[];
 }
 
-/** Log lines carry the method, path and request id; never the client IP or user agent. */
-export const loggerSerializers = {
-  req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: req.url, id: req.id }),
-};
-
 export async function buildApp(container: Container, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: 16 * 1024,
     // One hop: the address our own proxy appended (the rightmost X-Forwarded-For entry). Trusting
     // every hop would let a client choose its IP by sending its own X-Forwarded-For.
     trustProxy: container.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
-    // Per-request access lines cost throughput; errors and warnings are still logged with the request id.
-    logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => crypto.randomUUID(),
+    // One line per finished request (docs/OPERATIONS.md "Logs"), with this id, echoed in X-Request-Id.
+    logController: new RequestLog(),
+    genReqId: requestIdGenerator(container.config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -62,6 +59,7 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   // Only JSON bodies are accepted; anything else is a 415 from Fastify, mapped below.
   app.removeContentTypeParser(['text/plain']);
   await app.register(cookie, { secret: container.sessionSecret });
+  echoRequestId(app);
   registerIdentity(app, container.sessionSecret);
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
