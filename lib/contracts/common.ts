@@ -15,3 +15,5 @@ export const idempotencyKeySchema = z
   .regex(/^[\x21-\x7E]+$/, 'Idempotency-Key must be 1-128 visible ASCII characters');
 
 export type ExposeId = z.infer<typeof exposeIdSchema>;
+
+export const healthSchema = z.object({ ok: z.literal(true) });

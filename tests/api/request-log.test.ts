@@ -1,27 +1,18 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { API_ROUTES } from '@/lib/server/http/app';
-import { defineRoute } from '@/lib/server/http/route';
 import { withPageCache } from '@/lib/server/pages/page-cache';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
 import { visitor } from '../helpers/http';
 import { captureLogs, type LogLine } from '../helpers/log-capture';
+import { boomRoute } from '../helpers/test-routes';
 
 const IP = '203.0.113.41';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36 LogMarker/7f3a';
 const IDEMPOTENCY_KEY = 'idem-key-never-logged-5c1e';
 const SECRET = 'session-secret-for-the-log-test-0123456789abcdef';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-// A handler that fails with an unknown error, as a bug would: the test-only 500.
-const boomRoute = defineRoute({
-  method: 'GET',
-  url: '/api/test/boom',
-  handler: async () => {
-    throw new Error('boom: internal detail that must stay in the log');
-  },
-});
 
 const requestLines = (lines: LogLine[]) => lines.filter((l) => l.msg === 'request');
 
@@ -128,7 +119,7 @@ for (const database of testDatabases()) {
       expect(errorLine).toBeDefined();
       const err = errorLine!.err as { message: string; stack: string };
       expect(err.message).toContain('boom: internal detail');
-      expect(err.stack).toContain('request-log.test.ts');
+      expect(err.stack).toContain('test-routes.ts');
     });
 
     it('ignores a client-sent X-Request-Id unless TRUST_PROXY=1, and then only a well-formed one', async () => {

@@ -6,6 +6,7 @@ import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { registerIdentity } from './identity';
+import { registerOpenApi } from './openapi';
 import { keepPrivate } from './private-response';
 import { echoRequestId, RequestLog, requestIdGenerator } from './request-log';
 import type { ApiRoute } from './route';
@@ -13,6 +14,7 @@ import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
 import { healthRoute } from './routes/health';
 import { metricsRoute } from './routes/metrics';
+import { openapiRoute } from './routes/openapi';
 import { shareRoute } from './routes/shares';
 import { streamRoute } from './routes/stream';
 import { viewRoute } from './routes/views';
@@ -30,6 +32,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   createCommentRoute,
   metricsRoute,
   streamRoute,
+  openapiRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -66,6 +69,7 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   });
   app.setErrorHandler(errorHandler);
 
+  await registerOpenApi(app);
   for (const route of opts.routes ?? API_ROUTES) route(app, container);
 
   // Every path outside /api goes to Next before any body parsing; unknown /api paths get a JSON 404.

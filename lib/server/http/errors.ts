@@ -18,6 +18,9 @@ const STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
 };
 
+/** The HTTP status of an error code (the OpenAPI document lists them per route). */
+export const statusOf = (code: ErrorCode): number => STATUS[code];
+
 interface HttpError {
   status: number;
   body: ErrorBody;

@@ -1,3 +1,4 @@
+import { healthSchema } from '@/lib/contracts/common';
 import { checkHealth } from '@/lib/server/domain/exposes';
 import { defineRoute } from '../route';
 
@@ -5,6 +6,9 @@ import { defineRoute } from '../route';
 export const healthRoute = defineRoute({
   method: 'GET',
   url: '/api/health',
+  summary: 'Is the database reachable?',
+  response: { 200: healthSchema },
+  errors: ['unavailable'],
   handler: async ({ container, reply }) => {
     reply.header('cache-control', 'no-store');
     return { body: await checkHealth(container) };
