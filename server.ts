@@ -58,7 +58,8 @@ async function main() {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  await app.listen({ port: config.port, host: config.host });
+  // Fastify's own line names every bound address; the log stays free of IP addresses (docs/SECURITY.md).
+  await app.listen({ port: config.port, host: config.host, listenTextResolver: () => `listening on port ${config.port}` });
   app.log.info(
     { db: container.store.kind, redis: Boolean(config.redisUrl) },
     `Expose Corner ready on http://localhost:${config.port}`,

@@ -11,5 +11,5 @@ if (!process.env.DATABASE_URL) {
 process.env.NODE_ENV = 'production';
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 process.env.HOST = '127.0.0.1';
-process.env.LOG_LEVEL ??= 'warn';
+process.env.LOG_LEVEL ??= 'info';
 await import('../dist/server.mjs');

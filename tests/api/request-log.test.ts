@@ -109,6 +109,24 @@ for (const database of testDatabases()) {
       expect(logged).toEqual(expect.arrayContaining([first.headers['x-request-id'], second.headers['x-request-id']]));
     });
 
+    it('logs a live stream that its client closed, with how long it was open', async () => {
+      const created = await visitor(t.app).post('/api/exposes', { title: 'stream', body: 'log' });
+      const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const controller = new AbortController();
+      const res = await fetch(`${address}/api/expose/stream?ids=${created.json().exposeId}`, { signal: controller.signal });
+      const requestId = res.headers.get('x-request-id');
+      await res.body!.getReader().read();
+      controller.abort();
+      await vi.waitFor(() =>
+        expect(logs.lines().find((l) => l.reqId === requestId)).toMatchObject({
+          msg: 'request aborted',
+          route: '/api/expose/stream',
+          method: 'GET',
+          status: 200,
+        }),
+      );
+    });
+
     it('logs an unknown error with the request id and a stack, and answers a generic 500', async () => {
       const res = await visitor(t.app).get('/api/test/boom');
       expect(res.statusCode).toBe(500);

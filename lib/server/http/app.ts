@@ -8,7 +8,7 @@ import { errorHandler, sendError, toHttpError } from './errors';
 import { registerIdentity } from './identity';
 import { registerOpenApi } from './openapi';
 import { keepPrivate } from './private-response';
-import { echoRequestId, RequestLog, requestIdGenerator } from './request-log';
+import { RequestLog, requestIdGenerator, trackRequests } from './request-log';
 import type { ApiRoute } from './route';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
@@ -62,7 +62,7 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   // Only JSON bodies are accepted; anything else is a 415 from Fastify, mapped below.
   app.removeContentTypeParser(['text/plain']);
   await app.register(cookie, { secret: container.sessionSecret });
-  echoRequestId(app);
+  trackRequests(app);
   registerIdentity(app, container.sessionSecret);
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');

@@ -19,10 +19,17 @@ export function requestIdGenerator(trustProxy: boolean): (req: IncomingMessage) 
   };
 }
 
-/** Every response, API or page, names its request id (set on the raw response: pages bypass reply.send). */
-export function echoRequestId(app: FastifyInstance): void {
+/**
+ * Every response, API or page, names its request id (set on the raw response: pages bypass
+ * reply.send). Fastify reports only responses that finished; a client that leaves first (a live
+ * stream closed by its page, a timeout) still gets its line, as `request aborted`.
+ */
+export function trackRequests(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
     reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) reply.log.info(fieldsOf(request, reply), 'request aborted');
+    });
     done();
   });
 }
@@ -33,6 +40,13 @@ function routeOf(request: FastifyRequest): string {
   return template && template !== '/*' ? template : pathOf(request.url);
 }
 
+const fieldsOf = (request: FastifyRequest, reply: FastifyReply) => ({
+  route: routeOf(request),
+  method: request.method,
+  status: reply.statusCode,
+  ms: Math.round(reply.elapsedTime * 10) / 10,
+});
+
 /**
  * Fastify's request logging, replaced by one line per finished request (at `info`; the request id
  * comes from the request's child logger as `reqId`). Fastify calls `requestCompleted` from the
@@ -42,12 +56,7 @@ export class RequestLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const fields = {
-      route: routeOf(request),
-      method: request.method,
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 10) / 10,
-    };
+    const fields = fieldsOf(request, reply);
     if (error) reply.log.error({ ...fields, err: error }, 'request errored');
     else reply.log.info(fields, 'request');
   }
