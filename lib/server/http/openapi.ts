@@ -2,8 +2,10 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z, type ZodType } from 'zod';
+import { idempotencyKeySchema } from '@/lib/contracts/common';
 import type { ErrorCode } from '@/lib/contracts/errors';
 import { statusOf } from './errors';
+import type { RouteSpec } from './route';
 
 /** A success response: a JSON body schema, or another media type with its description. */
 export type SuccessDoc = ZodType | { description: string; content: Record<string, { schema: ZodType }> };
@@ -25,6 +27,35 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     openapi?: RouteDocs;
   }
+}
+
+const idempotencyHeaders = z.object({ 'idempotency-key': idempotencyKeySchema.optional() });
+
+type DocFields = Pick<
+  RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined>,
+  'method' | 'body' | 'querystring' | 'params' | 'rateLimit' | 'summary' | 'response' | 'errors' | 'idempotent'
+>;
+
+/** A route's description: its own errors plus those of the checks defineRoute makes. */
+export function describeRoute(spec: DocFields): RouteDocs {
+  const errors = new Set<ErrorCode>();
+  if (spec.body || spec.querystring || spec.params || spec.idempotent) errors.add('invalid_input');
+  if (spec.method === 'POST') {
+    for (const code of ['invalid_json', 'forbidden_origin', 'payload_too_large', 'unsupported_media_type'] as const) errors.add(code);
+  }
+  if (spec.idempotent) {
+    errors.add('idempotency_key_in_use');
+    errors.add('idempotency_key_reused');
+  }
+  if (spec.rateLimit) errors.add('rate_limited');
+  for (const code of spec.errors ?? []) errors.add(code);
+  errors.add('internal');
+  return {
+    summary: spec.summary,
+    success: spec.response,
+    errors: [...errors],
+    headers: spec.idempotent ? idempotencyHeaders : undefined,
+  };
 }
 
 const RETRY_AFTER = new Set<ErrorCode>(['idempotency_key_in_use', 'rate_limited', 'unavailable']);

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z, type ZodType } from 'zod';
+import type { ZodType, z } from 'zod';
 import { idempotencyKeySchema } from '@/lib/contracts/common';
 import type { ErrorCode } from '@/lib/contracts/errors';
 import { DomainError } from '@/lib/server/domain/errors';
 import type { Container } from '@/lib/server/container';
-import type { RouteDocs, SuccessDoc } from './openapi';
+import { describeRoute, type SuccessDoc } from './openapi';
 import type { RateLimitName } from './rate-limits';
 
 type Infer<S> = S extends ZodType ? z.output<S> : undefined;
@@ -41,7 +41,7 @@ export interface RouteSpec<BS extends ZodType | undefined, QS extends ZodType | 
   summary: string;
   /** Success replies by status (schemas from lib/contracts): documented, and checked by the tests. */
   response: Record<number, SuccessDoc>;
-  /** Errors the route's own work can answer; the ones this wrapper answers are added (docsOf). */
+  /** Errors the route's own work can answer; the ones this wrapper answers are added (describeRoute). */
   errors?: readonly ErrorCode[];
   /** Takes an Idempotency-Key header (documented; the header is parsed for every route). */
   idempotent?: boolean;
@@ -58,35 +58,6 @@ function sameOrigin(origin: string, request: FastifyRequest): boolean {
   } catch {
     return false;
   }
-}
-
-const idempotencyHeaders = z.object({ 'idempotency-key': idempotencyKeySchema.optional() });
-
-/** The route's OpenAPI description: its own errors plus those of the checks this wrapper makes. */
-type DocFields = Pick<
-  RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined>,
-  'method' | 'body' | 'querystring' | 'params' | 'rateLimit' | 'summary' | 'response' | 'errors' | 'idempotent'
->;
-
-function docsOf(spec: DocFields): RouteDocs {
-  const errors = new Set<ErrorCode>();
-  if (spec.body || spec.querystring || spec.params || spec.idempotent) errors.add('invalid_input');
-  if (spec.method === 'POST') {
-    for (const code of ['invalid_json', 'forbidden_origin', 'payload_too_large', 'unsupported_media_type'] as const) errors.add(code);
-  }
-  if (spec.idempotent) {
-    errors.add('idempotency_key_in_use');
-    errors.add('idempotency_key_reused');
-  }
-  if (spec.rateLimit) errors.add('rate_limited');
-  for (const code of spec.errors ?? []) errors.add(code);
-  errors.add('internal');
-  return {
-    summary: spec.summary,
-    success: spec.response,
-    errors: [...errors],
-    headers: spec.idempotent ? idempotencyHeaders : undefined,
-  };
 }
 
 /**
@@ -107,7 +78,7 @@ export function defineRoute<
       schema: Object.fromEntries(
         Object.entries({ body: spec.body, querystring: spec.querystring, params: spec.params }).filter(([, s]) => s),
       ),
-      config: { openapi: docsOf(spec) },
+      config: { openapi: describeRoute(spec) },
       // Runs before the body is read: a foreign Origin or a non-JSON body is refused unparsed.
       onRequest: async (request) => {
         if (isWrite) {
