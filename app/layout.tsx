@@ -7,6 +7,10 @@ export const metadata: Metadata = {
   description: 'Short exposes with live views, votes, comments and shares.',
 };
 
+// Every page is rendered per request (or replayed by the feed cache): Next can put the request's CSP
+// nonce only on scripts it renders then, and a page prerendered at build time would carry none.
+export const dynamic = 'force-dynamic';
+
 export const viewport: Viewport = { width: 'device-width', initialScale: 1, themeColor: '#14213d' };
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {

@@ -62,7 +62,7 @@ export async function generateData(client: pg.ClientBase, scale: number): Promis
      select ${id(`1 + g % ${s.exposes}`)}, 'copy', now() - g * interval '1 second'
      from generate_series(1, ${s.shares}) g`,
     `insert into idempotency_keys (session_id, scope, key, fingerprint, status_code, response, created_at)
-     select 's' || g, 'share:' || ${id(`1 + g % ${s.exposes}`)}, 'k' || g, 'f', 200, '{}'::jsonb,
+     select 's' || g, 'share', 'k' || g, 'f', 200, '{}'::jsonb,
        now() - (g % 1450) * interval '1 minute'
      from generate_series(1, ${s.idempotencyKeys}) g`,
     `insert into view_salts (day, salt, created_at)
@@ -168,14 +168,13 @@ async function runAppQueries(client: pg.ClientBase, scale: number): Promise<Reco
   await rec.as('comments insert', () =>
     store.insertComments(HOT, [{ id: 'plan-c1', sessionId: session, body: 'b', authorName: 'a' }], { now }),
   );
-  const ref = { sessionId: 'plan-s', scope: `share:${HOT}`, key: 'plan-k' };
-  await rec.as('idempotency claim', () =>
-    store.claimIdempotencyKey(ref, 'fp', { now, staleBefore: new Date(now.getTime() - 60_000) }),
-  );
+  const ref = { sessionId: 'plan-s', scope: 'share', key: 'plan-k' };
+  const claim = () => store.transaction((tx) => tx.claimIdempotencyKey(ref, 'fp', { now, waitMs: 1_500 }));
+  await rec.as('idempotency claim', claim);
   await rec.as('idempotency finish', () =>
     store.transaction((tx) => tx.completeIdempotencyKey(ref, { statusCode: 200, response: { ok: true } })),
   );
-  await rec.as('idempotency release', () => store.releaseIdempotencyKey(ref));
+  await rec.as('idempotency claim (key exists: replay)', claim);
   await rec.as('maintenance deletions', () => runMaintenance({ store, now: () => now }));
   const day = now.toISOString().slice(0, 10);
   await rec.as('salts', () => store.ensureSalt(day, 'candidate', { now }));

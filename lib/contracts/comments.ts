@@ -1,26 +1,14 @@
 import { z } from 'zod';
-import { exposeIdSchema } from './common';
+import { exposeIdSchema, normalizedText } from './common';
 import { metricsSnapshotSchema } from './metrics';
 
-// Control characters other than tab (\x09) and newline (\x0A) are stripped before length checks.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\x00-\x08\x0B-\x1F\x7F-\x9F]/g;
-export const cleanCommentText = (s: string): string => s.replace(CONTROL_CHARS, '').trim();
-
-export const commentBodySchema = z
-  .string()
-  .transform(cleanCommentText)
-  .pipe(z.string().min(1, 'body must not be empty').max(2000, 'body must be at most 2000 characters'));
+export const commentBodySchema = normalizedText('body', 2000);
 
 export const createCommentRequestSchema = z
   .object({
     exposeId: exposeIdSchema,
     body: commentBodySchema,
-    authorName: z
-      .string()
-      .transform(cleanCommentText)
-      .pipe(z.string().min(1, 'authorName must not be empty').max(40, 'authorName must be at most 40 characters'))
-      .optional(),
+    authorName: normalizedText('authorName', 40).optional(),
   })
   .strict();
 

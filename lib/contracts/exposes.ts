@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { exposeIdSchema } from './common';
+import { exposeIdSchema, normalizedText } from './common';
 import { metricsSchema } from './metrics';
 
 export const createExposeRequestSchema = z
   .object({
-    title: z.string().trim().min(1, 'title is required').max(120, 'title must be at most 120 characters'),
-    body: z.string().trim().min(1, 'body is required').max(5000, 'body must be at most 5000 characters'),
+    title: normalizedText('title', 120),
+    body: normalizedText('body', 5000),
     ttlHours: z.number().int().min(1).max(720).optional(),
   })
   .strict();

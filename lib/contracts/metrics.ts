@@ -16,7 +16,7 @@ export const metricsSchema = z.object({
 });
 export type Metrics = z.infer<typeof metricsSchema>;
 export type MetricName = keyof Metrics;
-export const METRIC_NAMES = ['views', 'comments', 'upvotes', 'downvotes', 'netVotes', 'shares'] as const;
+export { METRIC_NAMES, emptyMetrics } from './metric-names';
 
 /** The metrics object every metrics-changing or -reading response carries (API.md). */
 export const metricsSnapshotSchema = z.object({
@@ -26,15 +26,6 @@ export const metricsSnapshotSchema = z.object({
   myVote: z.enum(['upvote', 'downvote']).nullable().optional(),
 });
 export type MetricsSnapshot = z.infer<typeof metricsSnapshotSchema>;
-
-export const emptyMetrics = (): Metrics => ({
-  views: 0,
-  comments: 0,
-  upvotes: 0,
-  downvotes: 0,
-  netVotes: 0,
-  shares: 0,
-});
 
 export const shareChannelSchema = z.enum(['link', 'x', 'facebook', 'whatsapp', 'email', 'other']);
 export type ShareChannel = z.infer<typeof shareChannelSchema>;

@@ -1,5 +1,6 @@
 import type { Comment } from '@/lib/contracts/comments';
-import { emptyMetrics, type MetricsSnapshot, type MyVote } from '@/lib/contracts/metrics';
+import { emptyMetrics } from '@/lib/contracts/metric-names';
+import type { MetricsSnapshot, MyVote } from '@/lib/contracts/metrics';
 import { isUncertain, isUserVisibleKind, type OpFailure, type OpPhase, type PendingOp } from './operations';
 import { mergeSnapshot, toConfirmed, type ConfirmedSnapshot } from './snapshot';
 

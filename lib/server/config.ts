@@ -10,7 +10,28 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL')
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
-  SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters').optional(),
+  /** Comma-separated: the first signs, all verify (rotation without logging everyone out). */
+  SESSION_SECRET: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()))
+    .pipe(z.array(z.string().min(32, 'SESSION_SECRET: every secret must be at least 32 characters')).min(1))
+    .optional(),
+  /** The public origin (scheme://host[:port]) the app is reached at, e.g. behind a TLS proxy. */
+  PUBLIC_URL: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        const url = new URL(s);
+        if ((url.protocol === 'http:' || url.protocol === 'https:') && (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash) {
+          return url.origin;
+        }
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: 'PUBLIC_URL must be an http(s) origin such as https://example.org, without a path' });
+      return z.NEVER;
+    })
+    .optional(),
   SEED_DEMO: z.enum(['0', '1']).default('1'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional(),
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
@@ -42,7 +63,10 @@ export interface AppConfig {
   host: string;
   databaseUrl?: string;
   dataDir: string;
-  sessionSecret?: string;
+  /** SESSION_SECRET split at commas: the first signs, all verify. */
+  sessionSecrets?: string[];
+  /** PUBLIC_URL as an origin; https makes the session cookie Secure and adds HSTS. */
+  publicOrigin?: string;
   seedDemo: boolean;
   redisUrl?: string;
   trustProxy: boolean;
@@ -94,7 +118,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
-    sessionSecret: e.SESSION_SECRET,
+    sessionSecrets: e.SESSION_SECRET,
+    publicOrigin: e.PUBLIC_URL,
     seedDemo: e.SEED_DEMO === '1',
     redisUrl: e.REDIS_URL,
     trustProxy: e.TRUST_PROXY === '1',

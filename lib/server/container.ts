@@ -22,7 +22,10 @@ import type { Store } from './store/port';
 export interface Container {
   config: AppConfig;
   store: Store;
+  /** Signs session cookies (and keys the IP hash): the first of `sessionSecrets`. */
   sessionSecret: string;
+  /** Every accepted session secret, the signing one first (SESSION_SECRET rotation). */
+  sessionSecrets: string[];
   rateLimits: RateLimits;
   redis?: Redis;
   now: () => Date;
@@ -36,17 +39,17 @@ export interface Container {
   close(): Promise<void>;
 }
 
-/** SESSION_SECRET, else a secret generated once and kept in DATA_DIR (embedded mode only). */
-function resolveSessionSecret(config: AppConfig): string {
-  if (config.sessionSecret) return config.sessionSecret;
+/** SESSION_SECRET's list, else a secret generated once and kept in DATA_DIR (embedded mode only). */
+function resolveSessionSecrets(config: AppConfig): string[] {
+  if (config.sessionSecrets?.length) return config.sessionSecrets;
   mkdirSync(config.dataDir, { recursive: true });
   const file = path.join(config.dataDir, 'session-secret');
   try {
-    return readFileSync(file, 'utf8').trim();
+    return [readFileSync(file, 'utf8').trim()];
   } catch {
     const secret = randomBytes(48).toString('base64url');
     writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-    return secret;
+    return [secret];
   }
 }
 
@@ -74,7 +77,7 @@ export interface ContainerOverrides {
 }
 
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
-  const sessionSecret = resolveSessionSecret(config);
+  const sessionSecrets = resolveSessionSecrets(config);
   const store = overrides.store ?? (await openConfiguredStore(config));
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false })
@@ -93,7 +96,8 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const container: Container = {
     config,
     store,
-    sessionSecret,
+    sessionSecret: sessionSecrets[0]!,
+    sessionSecrets,
     rateLimits: createRateLimits({ redis, enabled: overrides.rateLimitsEnabled ?? config.rateLimits }),
     redis,
     now,

@@ -93,11 +93,14 @@ for (const database of testDatabases()) {
       expect(retry.statusCode).toBe(201);
       expect(retry.json()).toEqual(first.json());
       expect((await v.post(COMMENTS, { exposeId: id, body: 'twice' }, key('c-1'))).statusCode).toBe(422);
+      const other = await seedExpose(t.container.store);
+      expect((await v.post(COMMENTS, { exposeId: other, body: 'once' }, key('c-1'))).statusCode).toBe(422);
       const concurrent = await Promise.all(
-        Array.from({ length: 30 }, () => v.post(COMMENTS, { exposeId: id, body: 'burst' }, key('c-2'))),
+        Array.from({ length: 100 }, () => v.post(COMMENTS, { exposeId: id, body: 'burst' }, key('c-2'))),
       );
       expect(concurrent.every((r) => r.statusCode === 201 || r.statusCode === 409)).toBe(true);
       expect(await metricsOf(t.container.store, id)).toMatchObject({ comments: 2, version: 2 });
+      expect(await metricsOf(t.container.store, other)).toMatchObject({ comments: 0 });
     });
 
     it('lists the comments of an expired expose but refuses new ones with 410', async () => {

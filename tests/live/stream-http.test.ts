@@ -205,7 +205,7 @@ describe('stream limits', () => {
     const c = await openSse(port, 'ids=a');
     await c.ended;
     expect(c.status).toBe(503);
-    expect(c.headers['retry-after']).toBe('2');
+    expect(c.headers['retry-after']).toBe('1');
     expect(c.json()).toMatchObject({ error: { code: 'unavailable' } });
     expect(t.container.bus.listenerCount()).toBe(0);
     // the slot was given back too

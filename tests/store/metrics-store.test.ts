@@ -142,17 +142,21 @@ for (const database of testDatabases()) {
       expect(await store.findSalt('2030-12-31')).toBeNull();
     });
 
-    it('claimIdempotencyKey: claimed, pending, done, stale take-over, release', async () => {
-      const ref = { sessionId: 's', scope: 'share:x', key: 'k' };
-      const opts = { now: T0, staleBefore: at(-15_000) };
-      expect(await store.claimIdempotencyKey(ref, 'fp', opts)).toEqual({ state: 'claimed' });
-      expect(await store.claimIdempotencyKey(ref, 'fp', opts)).toMatchObject({ state: 'pending', fingerprint: 'fp' });
-      expect(await store.claimIdempotencyKey(ref, 'fp2', { now: at(20_000), staleBefore: at(5_000) })).toEqual({ state: 'claimed' });
-      await store.releaseIdempotencyKey(ref);
-      expect(await store.claimIdempotencyKey(ref, 'fp', opts)).toEqual({ state: 'claimed' });
-      await store.transaction((tx) => tx.completeIdempotencyKey(ref, { statusCode: 201, response: { a: [1, 'b'] } }));
-      await store.releaseIdempotencyKey(ref); // a finished key is never released
-      expect(await store.claimIdempotencyKey(ref, 'fp', opts)).toEqual({
+    it('claimIdempotencyKey in a transaction: claimed, rolled back with it, done once committed', async () => {
+      const ref = { sessionId: 's', scope: 'share', key: 'k' };
+      const opts = { now: T0, waitMs: 1_500 };
+      await expect(
+        store.transaction(async (tx) => {
+          expect(await tx.claimIdempotencyKey(ref, 'fp', opts)).toEqual({ state: 'claimed' });
+          throw new Error('the effect failed');
+        }),
+      ).rejects.toThrow('the effect failed');
+      // the failed request's claim went with its transaction
+      await store.transaction(async (tx) => {
+        expect(await tx.claimIdempotencyKey(ref, 'fp', opts)).toEqual({ state: 'claimed' });
+        await tx.completeIdempotencyKey(ref, { statusCode: 201, response: { a: [1, 'b'] } });
+      });
+      expect(await store.transaction((tx) => tx.claimIdempotencyKey(ref, 'fp2', opts))).toEqual({
         state: 'done',
         fingerprint: 'fp',
         statusCode: 201,

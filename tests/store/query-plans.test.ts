@@ -17,6 +17,7 @@ const EXPECTED: [label: string, index: string][] = [
   ['views batch (50 viewers, hot expose)', 'view_dedup_expose_id_viewer_hash_pk'],
   ['votes batch (50 sessions, hot expose)', 'votes_expose_id_session_id_pk'],
   ['idempotency claim', 'idempotency_keys_session_id_scope_key_pk'],
+  ['idempotency claim (key exists: replay)', 'idempotency_keys_session_id_scope_key_pk'],
   ['maintenance deletions', 'view_dedup_expires_idx'],
   ['maintenance deletions', 'idempotency_keys_created_idx'],
 ];

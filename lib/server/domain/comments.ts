@@ -42,7 +42,7 @@ export async function addComment(
     deps,
     {
       sessionId: input.sessionId,
-      scope: `comment:${input.exposeId}`,
+      scope: 'comment',
       key: input.idempotencyKey,
       request: { exposeId: input.exposeId, body: input.body, authorName },
     },

@@ -15,7 +15,7 @@ export class DomainError extends Error {
 /** The database could not be reached in time; thrown by the store adapter, answered 503. */
 export class UnavailableError extends DomainError {
   constructor(cause?: unknown) {
-    super('unavailable', 'The database is unavailable; try again shortly.', 2);
+    super('unavailable', 'The database is unavailable; try again shortly.', 1);
     this.name = 'UnavailableError';
     if (cause !== undefined) this.cause = cause;
   }

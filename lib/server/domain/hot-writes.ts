@@ -14,8 +14,8 @@ import { createCoalescer } from './write-coalescer';
  *   makes them cheap). Votes stay per expose: their transaction locks each session's vote row and
  *   plans the transition before writing.
  * - 'direct': one transaction per request; kept for the benchmark's naive baseline.
- * Shares and comments stay per request: they are rate-limited per session and carry idempotency
- * claims whose 409 semantics need their own statement.
+ * Shares and comments stay per request: they are rate-limited per session, and each one's
+ * Idempotency-Key claim may wait for a duplicate in its own transaction (idempotency.ts).
  */
 export interface HotWrites {
   vote(exposeId: string, op: VoteOp): Promise<MetricsSnapshot>;

@@ -5,16 +5,23 @@ import type { IdempotencyRef, MetricsStore, WriteQueries } from '@/lib/server/st
 import { idempotencyKeyInUse, idempotencyKeyReused } from './errors';
 
 /**
- * Idempotency-Key (API.md): a key belongs to (session, endpoint, expose). The first request claims
- * it in a statement of its own (so duplicates see the claim at once), then runs its effect and
- * stores its reply in ONE transaction: either both are committed or neither. A retry gets the
- * stored reply; a different body is a 422; a duplicate while the first still runs is a 409.
+ * Idempotency-Key (API.md): a key belongs to (session, endpoint); the fingerprint covers the whole
+ * body, the expose included, so the same key on another expose is a 422. The claim is the first
+ * statement of the effect's own transaction: the key, the effect and the stored reply commit
+ * together or not at all. A request whose connection or process dies therefore leaves nothing
+ * behind (PostgreSQL rolls its transaction back), and a retry runs at once. A duplicate sent while
+ * the first still runs waits on the key's unique index for at most CLAIM_WAIT_MS: it then replays
+ * the first reply (or gets 422), or, if the first is still running, gets 409 with Retry-After.
  */
 
 /** Keys are remembered at least this long (maintenance deletes them afterwards). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
-/** A claim this old belongs to a request that died (statement timeouts are a few seconds). */
-export const STALE_CLAIM_MS = 15_000;
+/**
+ * How long a duplicate waits for the first request's transaction (PostgreSQL lock_timeout). A
+ * share or comment commits in milliseconds, so this covers a slow commit, and stays well under
+ * the statement timeout (2.5 s) so the wait ends as a 409, not a 503.
+ */
+export const CLAIM_WAIT_MS = 1_500;
 
 export interface Reply {
   status: number;
@@ -39,7 +46,7 @@ export const fingerprintOf = (request: unknown): string =>
   createHash('sha256').update(canonicalJson(request)).digest('base64url');
 
 export interface IdempotencyDeps {
-  store: Pick<MetricsStore, 'transaction' | 'claimIdempotencyKey' | 'releaseIdempotencyKey'> & WriteQueries;
+  store: Pick<MetricsStore, 'transaction'> & WriteQueries;
   now: () => Date;
   bus?: MetricsBus;
 }
@@ -60,30 +67,16 @@ export async function runIdempotent(
 
   const ref: IdempotencyRef = { sessionId: req.sessionId, scope: req.scope, key: req.key };
   const fingerprint = fingerprintOf(req.request);
-  const now = deps.now();
-  const claim = await deps.store.claimIdempotencyKey(ref, fingerprint, {
-    now,
-    staleBefore: new Date(now.getTime() - STALE_CLAIM_MS),
+  return deps.store.transaction(async (tx) => {
+    const claim = await tx.claimIdempotencyKey(ref, fingerprint, { now: deps.now(), waitMs: CLAIM_WAIT_MS });
+    // 'busy' left the transaction aborted: throwing rolls it back.
+    if (claim.state === 'busy') throw idempotencyKeyInUse();
+    if (claim.state === 'done') {
+      if (claim.fingerprint !== fingerprint) throw idempotencyKeyReused();
+      return { status: claim.statusCode, body: claim.response, replayed: true };
+    }
+    const reply = await effect(tx);
+    await tx.completeIdempotencyKey(ref, { statusCode: reply.status, response: reply.body });
+    return reply;
   });
-  if (claim.state === 'done') {
-    if (claim.fingerprint !== fingerprint) throw idempotencyKeyReused();
-    return { status: claim.statusCode, body: claim.response, replayed: true };
-  }
-  if (claim.state === 'pending') {
-    if (claim.fingerprint !== null && claim.fingerprint !== fingerprint) throw idempotencyKeyReused();
-    throw idempotencyKeyInUse();
-  }
-
-  try {
-    return await deps.store.transaction(async (tx) => {
-      const reply = await effect(tx);
-      await tx.completeIdempotencyKey(ref, { statusCode: reply.status, response: reply.body });
-      return reply;
-    });
-  } catch (err) {
-    // Nothing was committed: free the key so a retry runs. If this fails too (database down),
-    // the claim goes stale and the next retry after STALE_CLAIM_MS takes it over.
-    await deps.store.releaseIdempotencyKey(ref).catch(() => {});
-    throw err;
-  }
 }

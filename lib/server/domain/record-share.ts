@@ -24,7 +24,7 @@ export async function recordShare(
     deps,
     {
       sessionId: input.sessionId,
-      scope: `share:${input.exposeId}`,
+      scope: 'share',
       key: input.idempotencyKey,
       request: { exposeId: input.exposeId, channel: input.channel },
     },

@@ -5,10 +5,11 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
 import { errorHandler, sendError, toHttpError } from './errors';
-import { registerIdentity } from './identity';
+import { isStaticAsset, registerIdentity } from './identity';
 import { registerOpenApi } from './openapi';
 import { keepPrivate } from './private-response';
 import { RequestLog, requestIdGenerator, trackRequests } from './request-log';
+import { registerSecurityHeaders, setPageCsp } from './security-headers';
 import type { ApiRoute } from './route';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
@@ -61,12 +62,12 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   app.setSerializerCompiler(serializerCompiler);
   // Only JSON bodies are accepted; anything else is a 415 from Fastify, mapped below.
   app.removeContentTypeParser(['text/plain']);
-  await app.register(cookie, { secret: container.sessionSecret });
+  const { publicOrigin, dev } = container.config;
+  await registerSecurityHeaders(app, { publicOrigin, dev });
+  // A list: the first secret signs, every one verifies (SESSION_SECRET rotation).
+  await app.register(cookie, { secret: container.sessionSecrets });
   trackRequests(app);
-  registerIdentity(app, container.sessionSecret);
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-  });
+  registerIdentity(app, { secrets: container.sessionSecrets, publicOrigin });
   app.setErrorHandler(errorHandler);
 
   await registerOpenApi(app);
@@ -80,6 +81,7 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
         throw new DomainError('not_found', 'No such endpoint.');
       }
       reply.hijack();
+      if (!isStaticAsset(path)) setPageCsp(request.raw, reply.raw, { publicOrigin, dev });
       // A first visit's page carries its new session cookie (identity.ts): never storable by a shared
       // cache, even when Next serves the page from its ISR cache and marks it `s-maxage`.
       if (reply.raw.hasHeader('set-cookie')) keepPrivate(reply.raw);

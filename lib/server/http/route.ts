@@ -50,10 +50,15 @@ export interface RouteSpec<BS extends ZodType | undefined, QS extends ZodType | 
 
 export type ApiRoute = (app: FastifyInstance, container: Container) => void;
 
-/** Compares scheme-normalised hosts, so `http://localhost:80` equals Host `localhost:80`. */
-function sameOrigin(origin: string, request: FastifyRequest): boolean {
+/**
+ * With PUBLIC_URL, the Origin must be exactly that origin (the Host a proxy forwards may be an
+ * internal one). Without it, compares scheme-normalised hosts, so `http://localhost:80` equals
+ * Host `localhost:80`.
+ */
+function sameOrigin(origin: string, request: FastifyRequest, publicOrigin: string | undefined): boolean {
   const host = request.headers.host;
   try {
+    if (publicOrigin) return new URL(origin).origin === publicOrigin;
     return host !== undefined && new URL(origin).host === new URL(`${request.protocol}://${host}`).host;
   } catch {
     return false;
@@ -83,7 +88,7 @@ export function defineRoute<
       onRequest: async (request) => {
         if (isWrite) {
           const origin = request.headers.origin;
-          if (origin !== undefined && !sameOrigin(origin, request)) {
+          if (origin !== undefined && !sameOrigin(origin, request, container.config.publicOrigin)) {
             throw new DomainError('forbidden_origin', 'Cross-site writes are not allowed.');
           }
           const type = request.headers['content-type'] ?? '';

@@ -30,6 +30,15 @@ const UNAVAILABLE_CODES = new Set([
   '08006',
 ]);
 
+/** Whether `err` (or an error it wraps, as drizzle does) carries this SQLSTATE. */
+export function hasSqlState(err: unknown, code: string): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    if ((e as { code?: unknown }).code === code) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Driver errors that mean "cannot reach the database" as opposed to a bug in our SQL. */
 export function isUnavailableError(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {

@@ -1,72 +1,58 @@
 import { sql } from 'drizzle-orm';
-import type { SqlExecutor } from './database';
-import type { IdempotencyClaim, IdempotencyRef, MetricsStore, WriteQueries } from './port';
-import { toDate, ts } from './sql-helpers';
+import { hasSqlState, type SqlExecutor } from './database';
+import type { IdempotencyClaim, IdempotencyRef, WriteQueries } from './port';
+import { ts } from './sql-helpers';
 
-interface RawClaimRow {
-  claimed: boolean;
-  fingerprint: string | null;
+interface RawKeyRow {
+  fingerprint: string;
   status_code: number | null;
   response: unknown;
-  created_at: Date | string | null;
 }
+
+const LOCK_NOT_AVAILABLE = '55P03';
 
 const where = (ref: IdempotencyRef) =>
   sql`session_id = ${ref.sessionId} and scope = ${ref.scope} and key = ${ref.key}`;
 
-export function idempotencyWriteQueries(db: SqlExecutor): Pick<WriteQueries, 'completeIdempotencyKey'> {
+/**
+ * Claims run inside the effect's transaction (domain/idempotency.ts says why). Both run on one
+ * transaction executor, never on the pool.
+ */
+export function idempotencyWriteQueries(db: SqlExecutor): Pick<WriteQueries, 'claimIdempotencyKey' | 'completeIdempotencyKey'> {
   return {
+    async claimIdempotencyKey(ref, fingerprint, opts): Promise<IdempotencyClaim> {
+      // Only the claim waits at most `waitMs` for a running duplicate; the effect's own row locks
+      // keep the session's setting. The insert's RETURNING restores it: it is evaluated only
+      // after the insert got past any wait on the unique index.
+      const [setting] = await db.rows<{ previous: string }>(
+        sql`select current_setting('lock_timeout') as previous, set_config('lock_timeout', ${`${opts.waitMs}ms`}, true) as now_set`,
+      );
+      let inserted: unknown[];
+      try {
+        inserted = await db.rows(sql`
+          insert into idempotency_keys (session_id, scope, key, fingerprint, created_at)
+          values (${ref.sessionId}, ${ref.scope}, ${ref.key}, ${fingerprint}, ${ts(opts.now)})
+          on conflict (session_id, scope, key) do nothing
+          returning set_config('lock_timeout', ${setting?.previous ?? '0'}, true)`);
+      } catch (err) {
+        // A duplicate's transaction held the key for longer than waitMs (this one is now aborted).
+        if (hasSqlState(err, LOCK_NOT_AVAILABLE)) return { state: 'busy' };
+        throw err;
+      }
+      if (inserted.length > 0) return { state: 'claimed' };
+      // The key was committed by another request (we waited for it if it was running). A new
+      // statement has a new snapshot under READ COMMITTED, so it sees that row.
+      const [row] = await db.rows<RawKeyRow>(
+        sql`select fingerprint, status_code, response from idempotency_keys where ${where(ref)}`,
+      );
+      if (!row || row.status_code === null) return { state: 'busy' };
+      return { state: 'done', fingerprint: row.fingerprint, statusCode: Number(row.status_code), response: row.response };
+    },
+
     async completeIdempotencyKey(ref, reply) {
       await db.rows(sql`
         update idempotency_keys set status_code = ${reply.statusCode}, response = ${JSON.stringify(reply.response)}::jsonb
         where ${where(ref)}`);
-    },
-  };
-}
-
-/**
- * The claim is its own committed statement, so a concurrent duplicate sees it while the first
- * request's transaction is still running. When the insert loses a race with a claim that is not
- * yet committed, the select (same snapshot) finds nothing: that reads as "pending" too.
- */
-export function idempotencyQueries(
-  db: SqlExecutor,
-): Pick<MetricsStore, 'claimIdempotencyKey' | 'releaseIdempotencyKey'> {
-  return {
-    async claimIdempotencyKey(ref, fingerprint, opts): Promise<IdempotencyClaim> {
-      const rows = await db.rows<RawClaimRow>(sql`
-        with ins as (
-          insert into idempotency_keys (session_id, scope, key, fingerprint, created_at)
-          values (${ref.sessionId}, ${ref.scope}, ${ref.key}, ${fingerprint}, ${ts(opts.now)})
-          on conflict do nothing
-          returning 1
-        )
-        select true as claimed, null::text as fingerprint, null::smallint as status_code,
-          null::jsonb as response, null::timestamptz as created_at
-        from ins
-        union all
-        select false, fingerprint, status_code, response, created_at
-        from idempotency_keys where ${where(ref)} and not exists (select 1 from ins)`);
-      const row = rows[0];
-      if (!row) return { state: 'pending', fingerprint: null, since: null };
-      if (row.claimed) return { state: 'claimed' };
-      if (row.status_code !== null) {
-        return { state: 'done', fingerprint: row.fingerprint ?? '', statusCode: Number(row.status_code), response: row.response };
-      }
-      const since = row.created_at === null ? null : toDate(row.created_at);
-      if (since && since.getTime() <= opts.staleBefore.getTime()) {
-        // The claimant died without finishing or releasing (crash, lost connection): take it over.
-        const taken = await db.rows(sql`
-          update idempotency_keys set fingerprint = ${fingerprint}, created_at = ${ts(opts.now)}
-          where ${where(ref)} and status_code is null and created_at <= ${ts(opts.staleBefore)}
-          returning 1`);
-        if (taken.length > 0) return { state: 'claimed' };
-      }
-      return { state: 'pending', fingerprint: row.fingerprint, since };
-    },
-
-    async releaseIdempotencyKey(ref) {
-      await db.rows(sql`delete from idempotency_keys where ${where(ref)} and status_code is null`);
     },
   };
 }

@@ -20,7 +20,7 @@ async function deleteInChunks(db: SqlExecutor, chunk: (limit: number) => SQL): P
  * Each chunk picks the oldest rows through the expiry index (`order by … limit` keeps that index
  * in the generic plan too) and deletes them by ctid (a Tid Scan). Deleting by primary key `in
  * (subquery)` hash-joined a sequential scan of the whole table per chunk (docs/QUERY-PLANS.md).
- * A row revived or re-claimed by a concurrent update after the chunk's snapshot must survive: the
+ * A row revived (view de-dup) by a concurrent update after the chunk's snapshot must survive: the
  * old `in (subquery)` form deleted it (tests/store/maintenance-race.test.ts). Its new version has
  * a new ctid, and the repeated condition says the same without relying on how the Tid Scan
  * re-checks an updated row.

@@ -24,6 +24,10 @@ export function createPool(opts: PostgresOptions): pg.Pool {
     connectionTimeoutMillis: opts.connectTimeoutMs,
     statement_timeout: opts.statementTimeoutMs,
     query_timeout: opts.statementTimeoutMs + 500,
+    // A transaction whose client vanished without closing its socket (a network partition, a
+    // frozen process) still holds its row locks, an Idempotency-Key among them: PostgreSQL ends
+    // it after this long without a statement. Ours send their statements back to back.
+    idle_in_transaction_session_timeout: 2 * opts.statementTimeoutMs,
     idleTimeoutMillis: 30_000,
     application_name: 'expose-corner',
     // Prepared statements keep PostgreSQL's default plan cache: after five runs a statement may
@@ -73,6 +77,13 @@ export function postgresDatabase(pool: pg.Pool): Database {
         const client = await pool.connect();
         // A connection that cannot even roll back is destroyed rather than returned to the pool.
         let broken: Error | undefined;
+        // pg-pool listens for errors only on idle clients: a connection lost between two
+        // statements of this transaction would otherwise be an uncaught exception (the process
+        // dies in a database outage). The next statement reports the loss and we roll back.
+        const onError = (e: Error) => {
+          broken = e;
+        };
+        client.on('error', onError);
         try {
           await client.query('begin');
           const result = await fn(executor(client));
@@ -84,6 +95,7 @@ export function postgresDatabase(pool: pg.Pool): Database {
           });
           throw err;
         } finally {
+          client.off('error', onError);
           client.release(broken);
         }
       }),

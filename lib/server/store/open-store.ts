@@ -1,7 +1,7 @@
 import type { Database, SqlExecutor } from './database';
 import { commentReadQueries, commentWriteQueries } from './comment-queries';
 import { exposeQueries } from './expose-queries';
-import { idempotencyQueries, idempotencyWriteQueries } from './idempotency-queries';
+import { idempotencyWriteQueries } from './idempotency-queries';
 import { maintenanceQueries } from './maintenance-queries';
 import { metricsQueries } from './metrics-queries';
 import type { Store, WriteQueries } from './port';
@@ -30,7 +30,6 @@ export function createStore(db: Database): Store {
     ...metricsQueries(db),
     ...commentReadQueries(db),
     ...saltQueries(db),
-    ...idempotencyQueries(db),
     ...maintenanceQueries(db),
     transaction: (work) => db.transaction((tx) => work(writeQueries(tx))),
     close: () => db.close(),

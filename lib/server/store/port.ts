@@ -105,9 +105,11 @@ export interface IdempotencyRef {
 }
 
 export type IdempotencyClaim =
+  /** This transaction holds the key until it commits or rolls back. */
   | { state: 'claimed' }
-  /** Another request holds the key and has not finished (or raced us to the insert). */
-  | { state: 'pending'; fingerprint: string | null; since: Date | null }
+  /** Another transaction held the key for longer than the wait; this transaction is aborted. */
+  | { state: 'busy' }
+  /** An earlier request with the key committed this reply. */
   | { state: 'done'; fingerprint: string; statusCode: number; response: unknown };
 
 /** Writes that run as one statement each; usable on the store or inside `transaction`. */
@@ -147,7 +149,14 @@ export interface WriteQueries {
     delta: { upvotes: number; downvotes: number },
     opts: { now: Date },
   ): Promise<CounterRow>;
-  /** Stores the first reply for a claimed key; must run in the effect's transaction. */
+  /**
+   * Inserts the key's row; must run first in the effect's transaction, so the claim commits or
+   * rolls back with the effect (a request that dies cannot keep it). A concurrent duplicate waits
+   * on the unique index for at most `waitMs` (then 'busy'), and once the first one committed sees
+   * its reply ('done').
+   */
+  claimIdempotencyKey(ref: IdempotencyRef, fingerprint: string, opts: { now: Date; waitMs: number }): Promise<IdempotencyClaim>;
+  /** Stores the first reply for a claimed key, in the same transaction as the claim. */
   completeIdempotencyKey(ref: IdempotencyRef, reply: { statusCode: number; response: unknown }): Promise<void>;
 }
 
@@ -168,11 +177,6 @@ export interface MetricsStore extends WriteQueries {
   /** Today's salt: `candidate` is stored unless another instance stored one first; the winner is returned. */
   ensureSalt(day: string, candidate: string, opts: { now: Date }): Promise<string>;
   findSalt(day: string): Promise<string | null>;
-
-  /** Claims `ref` for a new request in its own statement (committed at once). */
-  claimIdempotencyKey(ref: IdempotencyRef, fingerprint: string, opts: { now: Date; staleBefore: Date }): Promise<IdempotencyClaim>;
-  /** Drops an unfinished claim after its request failed, so a retry can run. */
-  releaseIdempotencyKey(ref: IdempotencyRef): Promise<void>;
 
   /** Deletes what has outlived its purpose; returns how many rows of each kind went. */
   deleteExpired(opts: { dedupBefore: Date; saltsBeforeDay: string; idempotencyBefore: Date }): Promise<{

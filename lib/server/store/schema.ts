@@ -89,8 +89,9 @@ export const viewSalts = pgTable('view_salts', {
 });
 
 /**
- * Idempotency keys, scoped to (session, endpoint, expose), with the first reply. A row whose
- * status_code is null is a claim: the first request with that key is still running.
+ * Idempotency keys, scoped to (session, endpoint: 'share' | 'comment'), with the first reply. A
+ * row is inserted first in its request's transaction and gets its reply before that commits, so
+ * a committed row always has one; status_code is null only inside the running transaction.
  */
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
