@@ -1,8 +1,8 @@
 import next from 'next';
-import { pino } from 'pino';
-import { buildApp, loggerSerializers } from '@/lib/server/http/app';
+import { buildApp } from '@/lib/server/http/app';
 import { ConfigError, loadConfig } from '@/lib/server/config';
 import { createContainer } from '@/lib/server/container';
+import { createLogger } from '@/lib/server/logging';
 import { publishContainer } from '@/lib/server/runtime';
 import { isClusterPrimary, runPrimary, workerMaySeed } from '@/lib/server/cluster';
 import { withPageCache, type PageHandler } from '@/lib/server/pages/page-cache';
@@ -20,7 +20,7 @@ async function main() {
     return;
   }
   const config = { ...loaded, seedDemo: loaded.seedDemo && workerMaySeed() };
-  const log = pino({ level: config.logLevel, serializers: loggerSerializers });
+  const log = createLogger(config.logLevel);
   const container = await createContainer(config, { log });
   publishContainer(container);
 
@@ -32,7 +32,7 @@ async function main() {
     ? render
     : withPageCache(render, { paths: ['/'], freshMs: config.pageCacheMs, staleMs: 2 * config.pageCacheMs });
   const app = await buildApp(container, {
-    loggerInstance: log,
+    logger: log,
     pageHandler: cached,
   });
   // Next rides on Fastify's server so the dev hot-reload websocket shares the port.
@@ -48,7 +48,8 @@ async function main() {
 
   handleShutdownSignals({ app, drain: container.drain, timeoutMs: config.shutdownTimeoutMs });
 
-  await app.listen({ port: config.port, host: config.host });
+  // Fastify's own line names every bound address; the log stays free of IP addresses (docs/SECURITY.md).
+  await app.listen({ port: config.port, host: config.host, listenTextResolver: () => `listening on port ${config.port}` });
   app.log.info(
     { db: container.store.kind, redis: Boolean(config.redisUrl) },
     `Expose Corner ready on http://localhost:${config.port}`,

@@ -10,6 +10,7 @@ import { startMaintenance, type MaintenanceLog } from './domain/maintenance';
 import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
 import { createRateLimits, type RateLimits } from './http/rate-limits';
 import { createDrainState, type DrainState } from './lifecycle/drain-state';
+import { throttledErrorLog, type WarnLog } from './logging';
 import { createTelemetry, type Telemetry } from './observability/telemetry';
 import type { MetricsBus } from './live/bus';
 import { createMemoryBus } from './live/memory-bus';
@@ -79,10 +80,13 @@ export interface ContainerOverrides {
   /** Off in tests that call runMaintenance themselves; default on. */
   maintenance?: boolean;
   bus?: MetricsBus;
-  /** Where background work (maintenance) reports failures: the process's logger. */
-  log?: MaintenanceLog;
+  /** The process's logger: maintenance failures (absent: stderr) and dependency errors (Redis; absent: nowhere). */
+  log?: MaintenanceLog & Partial<WarnLog>;
   telemetry?: Telemetry;
 }
+
+const warnLogOf = (log: Partial<WarnLog> | undefined): WarnLog | undefined =>
+  log?.warn ? { warn: log.warn.bind(log) } : undefined;
 
 /** Without a logger given (scripts), failures still reach stderr. */
 const stderrLog: MaintenanceLog = { error: (obj, msg) => console.error(msg, obj) };
@@ -94,13 +98,21 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   store.observeQueries?.(telemetry.db);
   const redisTimeouts = { commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs };
   const redis = config.redisUrl ? openRedis(config.redisUrl, redisTimeouts) : undefined;
-  // A Redis outage must not crash the process; the limits fall back to memory meanwhile.
-  redis?.on('error', () => {});
+  // A Redis outage must not crash the process (the limits fall back to memory meanwhile); ioredis
+  // reports every reconnect attempt, so the log gets at most one line per 30 s.
+  redis?.on('error', throttledErrorLog(warnLogOf(overrides.log), 'redis error (rate limits)'));
   const now = overrides.now ?? (() => new Date());
   const live = telemetry.live;
   const bus =
     overrides.bus ??
-    (config.redisUrl ? createRedisBus({ url: config.redisUrl, ...redisTimeouts, probe: live }) : createMemoryBus({ probe: live }));
+    (config.redisUrl
+      ? createRedisBus({
+          url: config.redisUrl,
+          ...redisTimeouts,
+          probe: live,
+          onError: throttledErrorLog(warnLogOf(overrides.log), 'live bus error'),
+        })
+      : createMemoryBus({ probe: live }));
   // Expired view de-dup rows, old salts and idempotency keys: once now, then on an unref'd timer
   // stopped on close.
   const stopMaintenance =

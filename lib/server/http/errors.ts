@@ -20,6 +20,9 @@ const STATUS: Record<ErrorCode, number> = {
   unavailable: 503,
 };
 
+/** The HTTP status of an error code (the OpenAPI document lists them per route). */
+export const statusOf = (code: ErrorCode): number => STATUS[code];
+
 interface HttpError {
   status: number;
   body: ErrorBody;
@@ -72,12 +75,16 @@ export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
   return reply.code(e.status).type('application/json; charset=utf-8').send(e.body);
 }
 
+/**
+ * request.log carries the request id (`reqId`) on every line; the error's stack goes to the log,
+ * never to the body.
+ */
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const mapped = toHttpError(err);
   if (mapped) {
-    if (mapped.status >= 500) request.log.warn({ reqId: request.id, code: mapped.body.error.code }, 'request failed');
+    if (mapped.status >= 500) request.log.warn({ err, code: mapped.body.error.code }, 'request failed');
     return sendError(reply, mapped);
   }
-  request.log.error({ err, reqId: request.id }, 'unhandled error');
+  request.log.error({ err }, 'unhandled error');
   return sendError(reply, httpError('internal', `Something went wrong (request ${request.id}).`));
 }

@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodType, z } from 'zod';
 import { idempotencyKeySchema } from '@/lib/contracts/common';
+import type { ErrorCode } from '@/lib/contracts/errors';
 import { DomainError } from '@/lib/server/domain/errors';
 import type { Container } from '@/lib/server/container';
 import type { WriteKind, WriteOutcome } from '@/lib/server/observability/probes';
 import { authorizeAdmin } from './admin-auth';
+import { describeRoute, type SuccessDoc } from './openapi';
 import type { RateLimitName } from './rate-limits';
 
 type Infer<S> = S extends ZodType ? z.output<S> : undefined;
@@ -43,6 +45,14 @@ export interface RouteSpec<BS extends ZodType | undefined, QS extends ZodType | 
   admin?: boolean;
   /** Counts the route's requests in ec_writes_total under this kind. */
   write?: WriteKind;
+  /** One line for the OpenAPI document. */
+  summary: string;
+  /** Success replies by status (schemas from lib/contracts): documented, and checked by the tests. */
+  response: Record<number, SuccessDoc>;
+  /** Errors the route's own work can answer; the ones this wrapper answers are added (describeRoute). */
+  errors?: readonly ErrorCode[];
+  /** Takes an Idempotency-Key header (documented; the header is parsed for every route). */
+  idempotent?: boolean;
   handler: (ctx: RouteContext<Infer<BS>, Infer<QS>, Infer<PS>>) => Promise<RouteResult | void>;
 }
 
@@ -81,7 +91,7 @@ export function defineRoute<
       schema: Object.fromEntries(
         Object.entries({ body: spec.body, querystring: spec.querystring, params: spec.params }).filter(([, s]) => s),
       ),
-      config: { writeKind: spec.write, rateLimitAction: spec.rateLimit },
+      config: { writeKind: spec.write, rateLimitAction: spec.rateLimit, openapi: describeRoute(spec) },
       // Runs before the body is read: a foreign Origin or a non-JSON body is refused unparsed.
       onRequest: async (request) => {
         if (spec.admin) authorizeAdmin(request, container.config);

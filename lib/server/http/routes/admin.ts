@@ -8,6 +8,9 @@ export const adminLoginRoute = defineRoute({
   url: '/api/admin/login',
   body: adminLoginRequestSchema,
   rateLimit: 'adminLogin',
+  summary: 'Admin login: the right ADMIN_TOKEN sets the HttpOnly admin cookie',
+  response: { 204: { description: 'Logged in; the `ec_admin` cookie is set (no body)' } },
+  errors: ['unauthorized', 'forbidden'],
   handler: async ({ body, request, reply, container }) => {
     logIn(request, reply, container.config, body.token);
     reply.header('cache-control', 'no-store');

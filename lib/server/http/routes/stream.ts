@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { metricsQuerySchema } from '@/lib/contracts/metrics';
 import { readMetrics } from '@/lib/server/domain/read-metrics';
 import { toLiveSnapshot } from '@/lib/server/live/bus';
@@ -24,6 +25,15 @@ export const streamRoute: ApiRoute = (app, container) => {
     url: '/api/expose/stream',
     querystring: metricsQuerySchema,
     rateLimit: 'stream',
+    summary: 'Server-Sent Events: each known expose\'s metrics, then every committed change (`event: metrics`)',
+    response: {
+      200: {
+        description: '`event: metrics` with `data: <metrics object without myVote>`, and keep-alive comments',
+        content: { 'text/event-stream': { schema: z.string() } },
+      },
+    },
+    // 429: too many open streams for this client; 503: the instance's stream limit, or the database.
+    errors: ['unavailable'],
     handler: async ({ query, ipHash, request, reply }) => {
       // Fastify answers HEAD with this handler too; a body-less stream would never flush its head.
       if (request.method === 'HEAD') return { body: '', headers: SSE_HEADERS };
