@@ -7,14 +7,17 @@
 # host (npm run build) and handed to the Containerfile's runtime stage as a prepared context
 # (PREBUILT=1), with its production node_modules.
 #
-# Checks: the image's HEALTHCHECK and the app answer; a vote survives `podman restart` on the embedded
-# volume; `podman stop` (SIGTERM) exits 0; with PostgreSQL + Redis, two app replicas of two workers
-# each serve the feed and a vote on replica A arrives on replica B's live stream.
+# Checks: the image's HEALTHCHECK and the app answer; a vote survives `podman restart` and a new
+# container on the embedded volume; `podman stop` (SIGTERM) exits 0, also under --init; with
+# PostgreSQL + Redis, two app replicas of two workers each serve the feed and a vote on replica A
+# arrives on replica B's live stream; README's backups (tarball of the stopped volume, pg_dump) restore.
 #
 # Skips (exit 0, with a message) where podman, podman-compose or debootstrap are missing or podman
 # cannot run containers. Leaves no container, volume, network or app image behind; keeps the cached
 # base and the stand-in images (ectest-minbase, ectest-node, ectest-postgres, ectest-redis) so reruns
-# are fast: `scripts/container-test.sh --purge` removes those too.
+# are fast: `scripts/container-test.sh --purge` removes those too. CONTAINER_TEST_KEEP=1 keeps
+# the run's containers, volumes, image and work folder for inspection (the next run removes the
+# containers and volumes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -47,26 +50,31 @@ podman info >/dev/null 2>&1 || skip "podman cannot run here: $(podman info 2>&1 
 
 work=$(mktemp -d /tmp/ec-container-test.XXXXXX)
 stream_pid=""
-# Containers with their anonymous volumes, the network and the named volume of a compose project.
-remove_project() { # project named-volume
-  local ids
-  ids=$(podman ps -aq --filter "label=com.docker.compose.project=$1")
+# Containers with their anonymous volumes, the network and named volumes of a compose project.
+remove_project() { # project named-volume...
+  local ids project=$1 volume
+  ids=$(podman ps -aq --filter "label=com.docker.compose.project=$project")
   [ -n "$ids" ] && podman rm -f -v -t 0 $ids >/dev/null 2>&1
-  podman network rm -f "${1}_default" >/dev/null 2>&1
-  podman volume rm -f "${1}_$2" >/dev/null 2>&1
+  podman network rm -f "${project}_default" >/dev/null 2>&1
+  shift
+  for volume in "$@"; do podman volume rm -f "${project}_$volume" >/dev/null 2>&1; done
   return 0
 }
 cleanup() {
   set +e
   [ -n "$stream_pid" ] && kill "$stream_pid" 2>/dev/null
-  remove_project "$EMB" data
+  if [ "${CONTAINER_TEST_KEEP:-0}" = 1 ]; then
+    echo "[container-test] kept for inspection: $APP_IMAGE, projects $EMB and $FULL, $work"
+    return
+  fi
+  remove_project "$EMB" data restored
   remove_project "$FULL" pgdata
   podman rmi -f "$APP_IMAGE" >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
 # Whatever an interrupted run left behind.
-remove_project "$EMB" data
+remove_project "$EMB" data restored
 remove_project "$FULL" pgdata
 
 # --- images -------------------------------------------------------------------------------------
@@ -148,16 +156,23 @@ healthy() { # the Containerfile's or compose file's HEALTHCHECK, run now
 post() { # base-url path json [cookie-jar]
   curl -sS -f -X POST -H 'Content-Type: application/json' ${4:+-b "$4" -c "$4"} --data "$3" "$1$2"
 }
+# "upvotes myVote" of expose $id for the session in $work/jar, or the error answer.
+vote_state() {
+  curl -s -b "$work/jar" "$base/api/exposes/$id" \
+    | json 'v.metrics ? `${v.metrics.upvotes} ${v.myVote}` : JSON.stringify(v)' 2>/dev/null || echo "no JSON answer"
+}
 exit_code_after_stop() { podman stop -t 20 "$1" >>"$work/podman.log" 2>&1; podman inspect -f '{{.State.ExitCode}}' "$1"; }
 
-printf 'SESSION_SECRET=%s\n' "$(head -c 36 /dev/urandom | base64 | tr -d '/+=')" >"$work/env"
-export APP_IMAGE ENV_FILE="$work/env" POSTGRES_IMAGE="$PG_IMAGE" REDIS_IMAGE
+# Embedded: nothing set, so the session secret is generated into the volume. compose.yaml: a shared one.
+: >"$work/env-embedded"
+printf 'SESSION_SECRET=%s\n' "$(head -c 36 /dev/urandom | base64 | tr -d '/+=')" >"$work/env-full"
+export APP_IMAGE POSTGRES_IMAGE="$PG_IMAGE" REDIS_IMAGE
 
 # --- embedded: compose.embedded.yaml ------------------------------------------------------------
 port=$(free_port)
 base="http://127.0.0.1:$port"
 say "embedded set-up on $base"
-APP_PORT="127.0.0.1:$port" podman-compose -p "$EMB" -f compose.embedded.yaml up -d --no-build >"$work/emb-up.log" 2>&1 \
+ENV_FILE="$work/env-embedded" APP_PORT="127.0.0.1:$port" podman-compose -p "$EMB" -f compose.embedded.yaml up -d --no-build >"$work/emb-up.log" 2>&1 \
   || { cat "$work/emb-up.log"; fail "podman-compose up (embedded)"; }
 app="${EMB}_app_1"
 wait_ready "$base" "$app"
@@ -168,18 +183,48 @@ post "$base" /api/expose/vote "{\"exposeId\":\"$id\",\"voteType\":\"upvote\"}" "
 say "voted on $id; podman restart"
 podman restart -t 20 "$app" >>"$work/podman.log" 2>&1
 wait_ready "$base" "$app"
-after=$(curl -sS -f -b "$work/jar" "$base/api/exposes/$id" | json '`${v.metrics.upvotes} ${v.myVote}`')
+after=$(vote_state)
 [ "$after" = "1 upvote" ] || fail "after the restart the expose has upvotes/myVote '$after', expected '1 upvote'"
 say "vote kept across the restart (and the session secret with it)"
 code=$(exit_code_after_stop "$app")
 [ "$code" = 0 ] || { podman logs --tail 30 "$app"; fail "podman stop: exit code $code, expected 0"; }
 say "podman stop (SIGTERM): exit 0"
-remove_project "$EMB" data
+# A new container on the same volume (what an upgrade does): the data lives in the volume, not in
+# the container's own layer that `podman restart` keeps.
+podman rm -f -v "$app" >>"$work/podman.log" 2>&1
+ENV_FILE="$work/env-embedded" APP_PORT="127.0.0.1:$port" podman-compose -p "$EMB" -f compose.embedded.yaml up -d --no-build >"$work/emb-up.log" 2>&1 \
+  || { cat "$work/emb-up.log"; fail "podman-compose up (embedded, new container)"; }
+wait_ready "$base" "$app"
+after=$(vote_state)
+[ "$after" = "1 upvote" ] || fail "in a new container on the volume the expose has upvotes/myVote '$after', expected '1 upvote'"
+say "vote kept in a new container on the same volume"
+code=$(exit_code_after_stop "$app")
+[ "$code" = 0 ] || { podman logs --tail 30 "$app"; fail "podman stop: exit code $code, expected 0"; }
+# Under an init process (docker/podman run --init) the signal is forwarded and the exit code passed on.
+podman run -d --init --name "${EMB}_init" --label "com.docker.compose.project=$EMB" -v "${EMB}_data:/data" \
+  -p "127.0.0.1:$port:3000" "$APP_IMAGE" >>"$work/podman.log" 2>&1 || { cat "$work/podman.log"; fail "podman run --init"; }
+wait_ready "$base" "${EMB}_init"
+code=$(exit_code_after_stop "${EMB}_init")
+[ "$code" = 0 ] || { podman logs --tail 30 "${EMB}_init"; fail "podman stop under --init: exit code $code, expected 0"; }
+say "under --init: ready, and podman stop exits 0"
+# README's backup of the embedded database: the stopped volume's folder as a tarball, restored into
+# a new volume that a new container then serves.
+podman run --rm --user 0 -v "${EMB}_data:/data:ro" -v "$work:/backup" "$APP_IMAGE" \
+  tar -czf /backup/data.tgz -C /data . >>"$work/podman.log" 2>&1 || { cat "$work/podman.log"; fail "tar backup"; }
+podman run --rm --user 0 -v "${EMB}_restored:/data" -v "$work:/backup:ro" "$APP_IMAGE" \
+  tar -xzf /backup/data.tgz -C /data >>"$work/podman.log" 2>&1 || { cat "$work/podman.log"; fail "tar restore"; }
+podman run -d --name "${EMB}_restored" --label "com.docker.compose.project=$EMB" -v "${EMB}_restored:/data" \
+  -p "127.0.0.1:$port:3000" "$APP_IMAGE" >>"$work/podman.log" 2>&1 || { cat "$work/podman.log"; fail "podman run (restored)"; }
+wait_ready "$base" "${EMB}_restored"
+after=$(vote_state)
+[ "$after" = "1 upvote" ] || fail "restored from the backup the expose has upvotes/myVote '$after', expected '1 upvote'"
+say "backup of the stopped volume restored into a new one: vote and session kept"
+remove_project "$EMB" data restored
 
 # --- PostgreSQL + Redis, two replicas of WEB_CONCURRENCY=2: compose.yaml --------------------------
 export POSTGRES_PASSWORD
 POSTGRES_PASSWORD=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
-compose_full() { APP_REPLICAS=2 WEB_CONCURRENCY=2 APP_PORT="127.0.0.1:" podman-compose -p "$FULL" -f compose.yaml "$@"; }
+compose_full() { ENV_FILE="$work/env-full" APP_REPLICAS=2 WEB_CONCURRENCY=2 APP_PORT="127.0.0.1:" podman-compose -p "$FULL" -f compose.yaml "$@"; }
 # podman-compose 1.0 ignores `condition: service_healthy`: start the databases first and wait for
 # their compose healthchecks, as docker compose would.
 say "compose.yaml: postgres + redis"
@@ -206,6 +251,14 @@ post "$base_a" /api/expose/vote "{\"exposeId\":\"$id\",\"voteType\":\"upvote\"}"
 for i in $(seq 1 150); do grep -q '"upvotes":1' "$work/stream" && break; sleep 0.2; done
 grep -q '"upvotes":1' "$work/stream" || { cat "$work/stream"; fail "the vote on replica A did not arrive on replica B's stream"; }
 say "a vote on replica A arrived on replica B's live stream"
+# README's PostgreSQL backup, restored into a second database.
+pg="${FULL}_postgres_1"
+podman exec "$pg" pg_dump -U expose -d expose -Fc >"$work/expose.dump" || fail "pg_dump"
+podman exec "$pg" createdb -U expose restored || fail "createdb"
+podman exec -i "$pg" pg_restore -U expose -d restored --clean --if-exists <"$work/expose.dump" || fail "pg_restore"
+restored=$(podman exec "$pg" psql -U expose -d restored -tAc "select upvotes from exposes where id = '$id'")
+[ "$restored" = 1 ] || fail "the restored database has upvotes '$restored' for $id, expected 1"
+say "pg_dump restored into a new database: the expose and its vote are there"
 kill "$stream_pid" 2>/dev/null || true; stream_pid=""
 for c in "$a" "$b"; do
   code=$(exit_code_after_stop "$c")
