@@ -5,7 +5,9 @@
 # a Debian bookworm base from debootstrap (cached in $CACHE_DIR), that base plus the host's node binary
 # for node:20, and Debian's PostgreSQL and Redis on that base (deploy/test/). The app is built on the
 # host (npm run build) and handed to the Containerfile's runtime stage as a prepared context
-# (PREBUILT=1), with its production node_modules.
+# (PREBUILT=1), with its production node_modules; CONTAINER_TEST_FULL_BUILD=1 instead runs the
+# Containerfile's own npm ci + build stage on the repository (the host's npm and CA bundle added to
+# the node stand-in: deploy/test/node-npm.Containerfile).
 #
 # Checks: the image's HEALTHCHECK and the app answer; a vote survives `podman restart` and a new
 # container on the embedded volume; `podman stop` (SIGTERM) exits 0, also under --init; with
@@ -14,7 +16,7 @@
 #
 # Skips (exit 0, with a message) where podman, podman-compose or debootstrap are missing or podman
 # cannot run containers. Leaves no container, volume, network or app image behind; keeps the cached
-# base and the stand-in images (ectest-minbase, ectest-node, ectest-postgres, ectest-redis) so reruns
+# base and the stand-in images (ectest-minbase, ectest-node[-npm], ectest-postgres, ectest-redis) so reruns
 # are fast: `scripts/container-test.sh --purge` removes those too. CONTAINER_TEST_KEEP=1 keeps
 # the run's containers, volumes, image and work folder for inspection (the next run removes the
 # containers and volumes).
@@ -37,7 +39,7 @@ EMB=ectest-emb        # compose project of the embedded set-up
 FULL=ectest-full      # compose project of the PostgreSQL + Redis set-up
 
 if [ "${1:-}" = "--purge" ]; then
-  podman rmi -f "$APP_IMAGE" "$PG_IMAGE" "$REDIS_IMAGE" "$NODE_IMAGE" "$BASE_IMAGE" 2>/dev/null || true
+  podman rmi -f "$APP_IMAGE" localhost/ectest-node-npm:20 "$PG_IMAGE" "$REDIS_IMAGE" "$NODE_IMAGE" "$BASE_IMAGE" 2>/dev/null || true
   rm -rf "$CACHE_DIR"
   exit 0
 fi
@@ -73,9 +75,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-# Whatever an interrupted run left behind.
+# Whatever an interrupted or kept run left behind.
 remove_project "$EMB" data restored
 remove_project "$FULL" pgdata
+podman rmi -f "$APP_IMAGE" >/dev/null 2>&1 || true
 
 # --- images -------------------------------------------------------------------------------------
 image_exists() { podman image exists "$1"; }
@@ -117,25 +120,43 @@ for pair in "$PG_IMAGE:postgres" "$REDIS_IMAGE:redis"; do
   fi
 done
 
-# The app: built on the host, handed over as the context of the runtime stage.
-[ -f dist/server.mjs ] && [ -f .next/BUILD_ID ] || { say "npm run build"; npm run build >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "npm run build"; }; }
-ctx="$work/app-ctx"
-mkdir -p "$ctx/lib/server/store"
-cp package.json package-lock.json next.config.ts "$ctx/"
-cp -r dist "$ctx/dist"
-cp -r lib/server/store/migrations "$ctx/lib/server/store/migrations"
-[ -d public ] && cp -r public "$ctx/public"
-tar -C . --exclude=./.next/cache -cf - ./.next | tar -C "$ctx" -xf -
-# Hard links keep the copy cheap; npm prune only unlinks (and rewrites its lock file by renaming).
-cp -al node_modules "$ctx/node_modules"
-(cd "$ctx" && npm prune --omit=dev --no-audit --no-fund >"$work/prune.log" 2>&1) || { cat "$work/prune.log"; fail "npm prune"; }
-say "building $APP_IMAGE from Containerfile (BASE_IMAGE=$NODE_IMAGE, PREBUILT=1)"
-podman build -q --format docker --layers=false --build-arg "BASE_IMAGE=$NODE_IMAGE" --build-arg PREBUILT=1 \
-  -f Containerfile -t "$APP_IMAGE" "$ctx" >"$work/app-build.log" 2>&1 || { cat "$work/app-build.log"; fail "podman build"; }
-rm -rf "$ctx"
+if [ "${CONTAINER_TEST_FULL_BUILD:-0}" = 1 ]; then
+  # The users' path: npm ci and npm run build inside the Containerfile's first stage, from the
+  # repository as context (its .dockerignore applies). Slower (a full install and build).
+  npm_dir=$(dirname "$node_bin")/../lib/node_modules/npm
+  [ -d "$npm_dir" ] || npm_dir=$(npm root -g)/npm
+  mkdir -p "$work/npm-ctx"
+  cp -r "$npm_dir" "$work/npm-ctx/npm"
+  cp /etc/ssl/certs/ca-certificates.crt "$work/npm-ctx/"
+  say "building localhost/ectest-node-npm:20 (node stand-in + host npm and CA bundle)"
+  podman build -q --build-arg "BASE_IMAGE=$NODE_IMAGE" -f deploy/test/node-npm.Containerfile \
+    -t localhost/ectest-node-npm:20 "$work/npm-ctx" >/dev/null
+  app_base=localhost/ectest-node-npm:20
+  say "building $APP_IMAGE from Containerfile and the repository (BASE_IMAGE=localhost/ectest-node-npm:20)"
+  podman build --format docker --layers=false --build-arg BASE_IMAGE=localhost/ectest-node-npm:20 \
+    -f Containerfile -t "$APP_IMAGE" . >"$work/app-build.log" 2>&1 || { tail -40 "$work/app-build.log"; fail "podman build"; }
+else
+  # The app: built on the host, handed over as the context of the runtime stage.
+  app_base=$NODE_IMAGE
+  [ -f dist/server.mjs ] && [ -f .next/BUILD_ID ] || { say "npm run build"; npm run build >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "npm run build"; }; }
+  ctx="$work/app-ctx"
+  mkdir -p "$ctx/lib/server/store"
+  cp package.json package-lock.json next.config.ts "$ctx/"
+  cp -r dist "$ctx/dist"
+  cp -r lib/server/store/migrations "$ctx/lib/server/store/migrations"
+  [ -d public ] && cp -r public "$ctx/public"
+  tar -C . --exclude=./.next/cache -cf - ./.next | tar -C "$ctx" -xf -
+  # Hard links keep the copy cheap; npm prune only unlinks (and rewrites its lock file by renaming).
+  cp -al node_modules "$ctx/node_modules"
+  (cd "$ctx" && npm prune --omit=dev --no-audit --no-fund >"$work/prune.log" 2>&1) || { cat "$work/prune.log"; fail "npm prune"; }
+  say "building $APP_IMAGE from Containerfile (BASE_IMAGE=$NODE_IMAGE, PREBUILT=1)"
+  podman build -q --format docker --layers=false --build-arg "BASE_IMAGE=$NODE_IMAGE" --build-arg PREBUILT=1 \
+    -f Containerfile -t "$APP_IMAGE" "$ctx" >"$work/app-build.log" 2>&1 || { cat "$work/app-build.log"; fail "podman build"; }
+  rm -rf "$ctx"
+fi
 size=$(podman image inspect -f '{{.Size}}' "$APP_IMAGE")
-base_size=$(podman image inspect -f '{{.Size}}' "$NODE_IMAGE")
-say "image: $(( size / 1000000 )) MB, of which $(( (size - base_size) / 1000000 )) MB on top of the node base"
+base_size=$(podman image inspect -f '{{.Size}}' "$app_base")
+say "image: $(( size / 1000000 )) MB, of which $(( (size - base_size) / 1000000 )) MB on top of its base $app_base"
 [ "$(podman image inspect -f '{{.Config.User}}' "$APP_IMAGE")" = "1000:1000" ] || fail "the image does not run as uid 1000"
 podman image inspect -f '{{.Config.Healthcheck}}' "$APP_IMAGE" | grep -q 'api/health/ready' || fail "the image has no readiness HEALTHCHECK"
 
