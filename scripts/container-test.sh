@@ -12,7 +12,8 @@
 # Checks: the image's HEALTHCHECK and the app answer; a vote survives `podman restart` and a new
 # container on the embedded volume; `podman stop` (SIGTERM) exits 0, also under --init; with
 # PostgreSQL + Redis, two app replicas of two workers each serve the feed and a vote on replica A
-# arrives on replica B's live stream; README's backups (tarball of the stopped volume, pg_dump) restore.
+# arrives on replica B's live stream; a new postgres container on the pgdata volume has the data;
+# README's backups (tarball of the stopped volume, pg_dump) restore.
 #
 # Skips (exit 0, with a message) where podman, podman-compose or debootstrap are missing or podman
 # cannot run containers. Leaves no container, volume, network or app image behind; keeps the cached
@@ -286,5 +287,12 @@ for c in "$a" "$b"; do
   [ "$code" = 0 ] || { podman logs --tail 30 "$c"; fail "podman stop $c: exit code $code, expected 0"; }
 done
 say "both replicas stopped with exit 0"
+# The PostgreSQL data lives in the pgdata volume: a new postgres container on it has the vote.
+podman rm -f -v "$pg" >>"$work/podman.log" 2>&1
+compose_full up -d --no-build postgres >>"$work/full-up.log" 2>&1 || { cat "$work/full-up.log"; fail "podman-compose up postgres (new container)"; }
+for i in $(seq 1 60); do podman healthcheck run "$pg" >/dev/null 2>&1 && break; sleep 1; done
+kept=$(podman exec "$pg" psql -U expose -d expose -tAc "select upvotes from exposes where id = '$id'")
+[ "$kept" = 1 ] || fail "a new postgres container on the pgdata volume has upvotes '$kept' for $id, expected 1"
+say "a new postgres container on the pgdata volume has the vote"
 remove_project "$FULL" pgdata
 say "passed"
