@@ -101,6 +101,9 @@ export class MetricsEngine {
     const host = {
       ids: () => this.refresh.trackedIds(),
       apply: (s: MetricsSnapshot) => this.applyServerSnapshot(s, 'live'),
+      comment: (c: Comment) => {
+        if (!this.isDisposed) this.store.dispatch(c.exposeId, { type: 'comment_received', comment: c });
+      },
       // The stream has no myVote (another tab may have voted) and events were missed: refresh once,
       // unless a refresh already started since (coming back to the tab refreshes by itself).
       recovered: (since: number) => {

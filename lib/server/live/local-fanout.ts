@@ -1,15 +1,18 @@
-import type { BusListener, LiveSnapshot, SubscribeOptions } from './bus';
+import type { BusListener, LiveComment, LiveSnapshot, SubscribeOptions } from './bus';
 
 interface Subscription {
   ids: readonly string[];
   listener: BusListener;
   onGap?: () => void;
+  onComment?: (comment: LiveComment) => void;
 }
 
 /** The in-process half of every bus: who listens to which expose, and handing events to them. */
 export interface LocalFanout {
   /** Queues the snapshot; listeners get it on the next turn of the event loop, never inside the caller. */
   deliver(snapshot: LiveSnapshot): void;
+  /** Queues a comment for the same turn; every comment is delivered, in the order given. */
+  deliverComment(comment: LiveComment): void;
   subscribe(exposeIds: readonly string[], listener: BusListener, opts?: SubscribeOptions): () => void;
   listenerCount(): number;
   /** Tells every subscriber that events may have been missed. */
@@ -22,6 +25,7 @@ export function createLocalFanout(onListenerError: (err: unknown) => void = () =
   const all = new Set<Subscription>();
   // Highest version per expose since the last flush: a burst of writes costs one delivery pass.
   let queued = new Map<string, LiveSnapshot>();
+  let queuedComments: LiveComment[] = [];
   let flushScheduled = false;
 
   const call = (fn: () => void) => {
@@ -32,10 +36,26 @@ export function createLocalFanout(onListenerError: (err: unknown) => void = () =
     }
   };
 
+  const scheduleFlush = () => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    // Off the publisher's path: the write that committed answers its client first.
+    setImmediate(flush);
+  };
+
   const flush = () => {
     flushScheduled = false;
     const batch = queued;
     queued = new Map();
+    // Comments before snapshots: a page then never shows a count that its list has not caught up with.
+    const comments = queuedComments;
+    queuedComments = [];
+    for (const comment of comments) {
+      for (const sub of [...(byId.get(comment.exposeId) ?? [])]) {
+        const onComment = sub.onComment;
+        if (onComment && all.has(sub)) call(() => onComment(comment));
+      }
+    }
     for (const snapshot of batch.values()) {
       const subs = byId.get(snapshot.exposeId);
       if (!subs) continue;
@@ -49,14 +69,15 @@ export function createLocalFanout(onListenerError: (err: unknown) => void = () =
       if (!byId.has(snapshot.exposeId)) return;
       const prev = queued.get(snapshot.exposeId);
       if (!prev || snapshot.version > prev.version) queued.set(snapshot.exposeId, snapshot);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        // Off the publisher's path: the write that committed answers its client first.
-        setImmediate(flush);
-      }
+      scheduleFlush();
+    },
+    deliverComment(comment) {
+      if (!byId.has(comment.exposeId)) return;
+      queuedComments.push(comment);
+      scheduleFlush();
     },
     subscribe(exposeIds, listener, opts = {}) {
-      const sub: Subscription = { ids: [...new Set(exposeIds)], listener, onGap: opts.onGap };
+      const sub: Subscription = { ids: [...new Set(exposeIds)], listener, onGap: opts.onGap, onComment: opts.onComment };
       all.add(sub);
       for (const id of sub.ids) {
         let set = byId.get(id);
@@ -80,6 +101,7 @@ export function createLocalFanout(onListenerError: (err: unknown) => void = () =
       all.clear();
       byId.clear();
       queued.clear();
+      queuedComments = [];
     },
   };
 }

@@ -1,15 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { commentSchema } from '@/lib/contracts/comments';
 import { metricsSnapshotSchema } from '@/lib/contracts/metrics';
-import type { LiveSnapshot, MetricsBus } from './bus';
+import type { LiveComment, LiveSnapshot, MetricsBus } from './bus';
 import { createLocalFanout } from './local-fanout';
 
 export const METRICS_CHANNEL = 'ec:metrics';
 /** Snapshots that could not reach Redis, kept (latest per expose) to send when it is back. */
 const MAX_UNSENT = 10_000;
+/** Comments that could not reach Redis, oldest dropped first beyond this. */
+const MAX_UNSENT_COMMENTS = 1_000;
 
-const messageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }) });
+/**
+ * Two message shapes on one channel: `{ i, s }` a snapshot (the only shape before live comments) and
+ * `{ i, c }` a comment. The snapshot shape is unchanged, so during a rolling upgrade old and new
+ * instances still exchange snapshots; an old instance rejects `{ i, c }` as malformed (one logged
+ * error per comment, no live comment on its pages; counts stay right).
+ */
+const snapshotMessageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }) });
+const commentMessageSchema = z.object({ i: z.string(), c: commentSchema });
+const messageSchema = z.union([snapshotMessageSchema, commentMessageSchema]);
 
 export interface RedisBusOptions {
   url: string;
@@ -44,6 +55,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   const onError = opts.onError ?? (() => {});
   const local = createLocalFanout(onError);
   const unsent = new Map<string, LiveSnapshot>();
+  let unsentComments: LiveComment[] = [];
   let closed = false;
 
   // No offline queue and a short timeout: a publish while Redis is down fails at once instead of
@@ -70,7 +82,24 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
     });
   };
 
+  const parkComment = (comment: LiveComment) => {
+    unsentComments.push(comment);
+    if (unsentComments.length > MAX_UNSENT_COMMENTS) unsentComments.shift();
+  };
+
+  const sendComment = (comment: LiveComment) => {
+    if (closed) return;
+    if (pub.status !== 'ready') return parkComment(comment);
+    pub.publish(channel, JSON.stringify({ i: instanceId, c: comment })).catch((err: unknown) => {
+      parkComment(comment);
+      onError(err);
+    });
+  };
+
   pub.on('ready', () => {
+    const comments = unsentComments;
+    unsentComments = [];
+    for (const comment of comments) sendComment(comment);
     const pending = [...unsent.values()];
     unsent.clear();
     for (const snapshot of pending) send(snapshot);
@@ -97,7 +126,9 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
       onError(err);
       return;
     }
-    if (parsed.i !== instanceId) local.deliver(parsed.s);
+    if (parsed.i === instanceId) return;
+    if ('s' in parsed) local.deliver(parsed.s);
+    else local.deliverComment(parsed.c);
   });
 
   return {
@@ -109,6 +140,14 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
         onError(err);
       }
     },
+    publishComment(comment) {
+      try {
+        local.deliverComment(comment);
+        sendComment(comment);
+      } catch (err) {
+        onError(err);
+      }
+    },
     subscribe: local.subscribe,
     listenerCount: local.listenerCount,
     async close() {
@@ -116,6 +155,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
       closed = true;
       local.clear();
       unsent.clear();
+      unsentComments = [];
       await Promise.all([closeConnection(pub), closeConnection(sub)]);
     },
   };
