@@ -127,7 +127,7 @@ export function CommentsSection({ exposeId, disabled = false, initialComments, i
   const count = view && view.version >= 0 ? view.metrics.comments : null;
 
   return (
-    <section className="ec-comments" aria-labelledby={`${ids}-heading`}>
+    <section id="comments" className="ec-comments" aria-labelledby={`${ids}-heading`}>
       <h2 id={`${ids}-heading`} className="ec-comments__title">
         Comments{count !== null && <span className="ec-comments__count"> ({count})</span>}
       </h2>
