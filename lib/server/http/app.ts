@@ -6,7 +6,7 @@ import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { isStaticAsset, registerIdentity } from './identity';
-import { keepPrivate } from './private-response';
+import { keepPrivate, keepShareable } from './private-response';
 import { registerSecurityHeaders, setPageCsp } from './security-headers';
 import type { ApiRoute } from './route';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
@@ -83,6 +83,9 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
       // A first visit's page carries its new session cookie (identity.ts): never storable by a shared
       // cache, even when Next serves the page from its ISR cache and marks it `s-maxage`.
       if (reply.raw.hasHeader('set-cookie')) keepPrivate(reply.raw);
+      // The feed (`/` in every order and page) holds nothing of the visitor's: no `no-store`, so
+      // the browser may restore it from its back/forward cache (own votes come from the engine).
+      else if (path === '/') keepShareable(reply.raw);
       await opts.pageHandler(request.raw, reply.raw);
     },
     handler: async () => undefined,
