@@ -1,23 +1,28 @@
 import next from 'next';
-import { buildApp, loggerSerializers } from '@/lib/server/http/app';
+import { buildApp } from '@/lib/server/http/app';
 import { ConfigError, loadConfig } from '@/lib/server/config';
 import { createContainer } from '@/lib/server/container';
+import { createLogger } from '@/lib/server/logging';
 import { publishContainer } from '@/lib/server/runtime';
 import { isClusterPrimary, runPrimary, workerMaySeed } from '@/lib/server/cluster';
 import { CACHEABLE_FEED_PATHS } from '@/lib/contracts/feed-order';
 import { withPageCache, type PageHandler } from '@/lib/server/pages/page-cache';
+import { handleShutdownSignals } from '@/lib/server/lifecycle/shutdown';
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
+// The config's default (production) also for Next and React, which read NODE_ENV themselves.
+(process.env as Record<string, string | undefined>).NODE_ENV ??= 'production';
 
 /** The process: container, Fastify API on /api/*, every other path rendered by Next. */
 async function main() {
   const loaded = loadConfig(process.env);
   if (isClusterPrimary(loaded.webConcurrency)) {
-    runPrimary(loaded.webConcurrency, (msg) => console.log(msg));
+    runPrimary(loaded.webConcurrency, (msg) => console.log(msg), loaded.shutdownTimeoutMs);
     return;
   }
   const config = { ...loaded, seedDemo: loaded.seedDemo && workerMaySeed() };
-  const container = await createContainer(config);
+  const log = createLogger(config.logLevel);
+  const container = await createContainer(config, { log });
   publishContainer(container);
 
   // Next needs Fastify's server, and Fastify's catch-all needs Next's handler: filled in below.
@@ -29,7 +34,7 @@ async function main() {
     ? render
     : withPageCache(render, { paths: CACHEABLE_FEED_PATHS, freshMs: config.pageCacheMs, staleMs: 2 * config.pageCacheMs });
   const app = await buildApp(container, {
-    logger: { level: config.logLevel, serializers: loggerSerializers },
+    logger: log,
     pageHandler: cached,
   });
   // Next rides on Fastify's server so the dev hot-reload websocket shares the port.
@@ -43,22 +48,10 @@ async function main() {
     publishContainer(undefined);
   });
 
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  handleShutdownSignals({ app, drain: container.drain, timeoutMs: config.shutdownTimeoutMs });
 
-  await app.listen({ port: config.port, host: config.host });
+  // Fastify's own line names every bound address; the log stays free of IP addresses (docs/SECURITY.md).
+  await app.listen({ port: config.port, host: config.host, listenTextResolver: () => `listening on port ${config.port}` });
   app.log.info(
     { db: container.store.kind, redis: Boolean(config.redisUrl) },
     `Expose Corner ready on http://localhost:${config.port}`,

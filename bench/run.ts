@@ -19,7 +19,8 @@ const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const PROFILE_DIR = process.env.BENCH_PROFILE === '1' ? 'bench/profiles' : null;
 const UA = (n: number) => `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 bench/${n}`;
 const json = { 'content-type': 'application/json' };
-let port = 3400;
+// BENCH_PORT: first port of a free range (one per server started), so parallel runs on one machine do not collide.
+let port = Number(process.env.BENCH_PORT ?? 3400);
 
 interface Row extends LoadResult {
   setup: string;

@@ -1,12 +1,15 @@
 import cluster from 'node:cluster';
+import { serveClusterMetrics } from './observability/cluster-metrics';
 
 /**
  * WEB_CONCURRENCY=N > 1: this (primary) process forks N workers that share the port (node:cluster
  * distributes connections) and each run the whole server. A worker that dies is replaced; SIGTERM
  * and SIGINT are passed on and the primary exits when every worker has.
  */
-export function runPrimary(workers: number, log: (msg: string) => void): void {
+export function runPrimary(workers: number, log: (msg: string) => void, shutdownTimeoutMs: number): void {
   let stopping = false;
+  // GET /api/metrics on any worker asks this process for every worker's series.
+  serveClusterMetrics();
   const fork = (seedDemo: boolean) => cluster.fork({ EC_WORKER_SEEDS: seedDemo ? '1' : '0' });
   // Only the first worker seeds demo content, so two workers never seed the same empty database.
   for (let i = 0; i < workers; i++) fork(i === 0);
@@ -22,7 +25,8 @@ export function runPrimary(workers: number, log: (msg: string) => void): void {
     if (stopping) return;
     stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
-    setTimeout(() => process.exit(1), 12_000).unref();
+    // Each worker drains within SHUTDOWN_TIMEOUT_MS (or forces itself out): a little longer here.
+    setTimeout(() => process.exit(1), shutdownTimeoutMs + 2_000).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

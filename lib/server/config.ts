@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** Every setting the server reads, parsed once from the environment (README "Configuration"). */
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Production unless told otherwise: the built server must never run Next in development mode. */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_URL: z
@@ -34,7 +35,11 @@ const envSchema = z.object({
     .optional(),
   SEED_DEMO: z.enum(['0', '1']).default('1'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional(),
+  /** A Redis command unanswered this long falls back (rate limits to memory; fan-out parks it). */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  /** Guards /api/metrics and admin pages; unset = loopback only (docs/SECURITY.md "Admin access"). */
+  ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN must be at least 24 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * Connections per process. 10: on 2 cores 5/10/20/40 served the hot views, votes and health
@@ -48,13 +53,30 @@ const envSchema = z.object({
   WRITE_PATH: z.enum(['coalesced', 'direct']).default('coalesced'),
   WRITE_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
   WRITE_BATCH_MAX: z.coerce.number().int().min(1).max(5000).default(500),
+  /** Load shedding: votes (and views) accepted and not yet committed, per process; more get 503. */
+  WRITE_QUEUE_MAX: z.coerce.number().int().min(1).default(5000),
+  /** A vote or view still queued (its batch not started) after this long gets 503 and is never written. */
+  WRITE_DEADLINE_MS: z.coerce.number().int().min(10).max(60_000).default(2000),
   /** Open live streams (SSE) per instance, and per client IP hash on one instance. */
   MAX_STREAMS: z.coerce.number().int().min(1).default(2000),
   MAX_STREAMS_PER_IP: z.coerce.number().int().min(1).default(20),
   /** Comment line on idle streams, under every proxy's idle timeout. */
   STREAM_KEEPALIVE_MS: z.coerce.number().int().min(10).max(120_000).default(15_000),
+  /**
+   * Time to receive a whole request (headers and body; bodies are at most 16 KiB): a client that
+   * trickles its body is answered 408 and dropped. A live stream's request is complete at once.
+   */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * A socket with no traffic either way for this long is closed. Above Fastify's 72 s keep-alive
+   * (so a proxy's idle timeout, usually 60 s, ends idle connections first) and far above the
+   * live streams' keep-alive comments, which count as traffic.
+   */
+  CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   /** How long the feed page's bytes are replayed to every visitor; 0 renders it per request. */
   PAGE_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Last resort of a graceful shutdown: exit 1 if draining and closing took longer than this. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
 
 export interface AppConfig {
@@ -69,7 +91,10 @@ export interface AppConfig {
   publicOrigin?: string;
   seedDemo: boolean;
   redisUrl?: string;
+  redisCommandTimeoutMs: number;
+  redisConnectTimeoutMs: number;
   trustProxy: boolean;
+  adminToken?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   dbPoolSize: number;
   /** Worker processes (node:cluster); more than 1 needs DATABASE_URL and REDIS_URL. */
@@ -79,11 +104,17 @@ export interface AppConfig {
   writePath: 'coalesced' | 'direct';
   writeBatchWindowMs: number;
   writeBatchMax: number;
+  writeQueueMax: number;
+  writeDeadlineMs: number;
   maxStreams: number;
   maxStreamsPerIp: number;
   streamKeepAliveMs: number;
   /** Feed page cache freshness (docs/ARCHITECTURE.md "Feed cache"); 0 = off. */
   pageCacheMs: number;
+  /** docs/ARCHITECTURE.md "Shutdown": the force-exit timer after SIGTERM. */
+  shutdownTimeoutMs: number;
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
 }
@@ -106,6 +137,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
         'and live updates and rate limits must be shared by all workers.',
     );
   }
+  if (e.STREAM_KEEPALIVE_MS >= e.CONNECTION_TIMEOUT_MS) {
+    throw new ConfigError('STREAM_KEEPALIVE_MS must be below CONNECTION_TIMEOUT_MS, or idle live streams are cut.');
+  }
   if (e.DATABASE_URL && !e.SESSION_SECRET) {
     throw new ConfigError(
       'SESSION_SECRET is required when DATABASE_URL is set (every instance must sign sessions with the same secret). ' +
@@ -122,7 +156,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     publicOrigin: e.PUBLIC_URL,
     seedDemo: e.SEED_DEMO === '1',
     redisUrl: e.REDIS_URL,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    redisConnectTimeoutMs: 2_000,
     trustProxy: e.TRUST_PROXY === '1',
+    adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
     webConcurrency: e.WEB_CONCURRENCY,
@@ -130,10 +167,15 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     writePath: e.WRITE_PATH,
     writeBatchWindowMs: e.WRITE_BATCH_WINDOW_MS,
     writeBatchMax: e.WRITE_BATCH_MAX,
+    writeQueueMax: e.WRITE_QUEUE_MAX,
+    writeDeadlineMs: e.WRITE_DEADLINE_MS,
     maxStreams: e.MAX_STREAMS,
     maxStreamsPerIp: e.MAX_STREAMS_PER_IP,
     streamKeepAliveMs: e.STREAM_KEEPALIVE_MS,
     pageCacheMs: e.PAGE_CACHE_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
     dbConnectTimeoutMs: 2_000,
     dbStatementTimeoutMs: 2_500,
   };

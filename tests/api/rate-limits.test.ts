@@ -69,6 +69,20 @@ for (const database of testDatabases()) {
       expect(replies.filter((r) => r.statusCode === 429)).toHaveLength(5);
     });
 
+    it('limits reads of the feed and of one expose per session, in the same window as the other reads', async () => {
+      const v = await signedInVisitor(t.app, { remoteAddress: '192.0.2.13' });
+      const limit = RATE_LIMIT_POLICY.read[0].points;
+      for (let i = 0; i < limit; i += 50) {
+        const replies = await Promise.all(Array.from({ length: 50 }, () => v.get(`/api/exposes/${id}`)));
+        expect(replies.every((r) => r.statusCode === 200)).toBe(true);
+      }
+      for (const url of [`/api/exposes/${id}`, '/api/exposes', `/api/expose/metrics?ids=${id}`]) {
+        const res = await v.get(url);
+        expect({ url, status: res.statusCode }).toEqual({ url, status: 429 });
+        expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      }
+    });
+
     it('lets everything through with RATE_LIMITS=0', async () => {
       const v = await signedInVisitor(unlimited.app, { remoteAddress: '192.0.2.12' });
       for (let i = 0; i < 8; i++) expect((await v.post(COMMENTS, { exposeId: id, body: `u${i}` })).statusCode).toBe(201);

@@ -54,13 +54,11 @@ describe('Redis bus without a Redis server', () => {
     const errors: unknown[] = [];
     const b = createRedisBus({ url: `redis://127.0.0.1:${port}`, onError: (e) => errors.push(e) });
     const local = recorder(b, ['a']);
-    const started = performance.now();
-    for (let v = 1; v <= 1_000; v++) expect(() => b.publish(snap('a', v))).not.toThrow();
-    expect(performance.now() - started).toBeLessThan(200);
+    // publish is synchronous and returns nothing to await: a caller can never be held by Redis.
+    for (let v = 1; v <= 1_000; v++) expect(b.publish(snap('a', v))).toBeUndefined();
     await local.waitFor(1_000);
-    const closing = performance.now();
+    // close() settles although Redis never answered (a hang fails the test by its timeout).
     await b.close();
-    expect(performance.now() - closing).toBeLessThan(1_000);
   });
 });
 
@@ -134,10 +132,8 @@ describe.skipIf(!REDIS)('Redis bus (TEST_REDIS_URL)', () => {
 
     proxy.cut();
     steady.publish(snap('a', 1)); // missed by flaky while it is cut off
-    const started = performance.now();
-    flaky.publish(snap('a', 2)); // no throw, no wait
-    flaky.publish(snap('a', 3));
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(flaky.publish(snap('a', 2))).toBeUndefined(); // no throw, nothing to wait for
+    expect(flaky.publish(snap('a', 3))).toBeUndefined();
     await onFlaky.waitFor(3); // local subscribers still get it
     expect(gaps).not.toHaveBeenCalled();
 
@@ -150,5 +146,29 @@ describe.skipIf(!REDIS)('Redis bus (TEST_REDIS_URL)', () => {
     // and live traffic flows both ways again
     steady.publish(snap('a', 4));
     await onFlaky.waitFor(4);
+  }, 30_000);
+
+  it('survives a stall (connected, never answering): publishes time out and are parked, then go out', async () => {
+    const ch = channel();
+    const proxy = await startTcpProxy(new URL(REDIS!));
+    proxies.push(proxy);
+    const errors: unknown[] = [];
+    const stuck = createRedisBus({ url: proxy.url, channel: ch, commandTimeoutMs: 200, onError: (e) => errors.push(e) });
+    buses.push(stuck);
+    const steady = bus(REDIS!, ch);
+    await untilLive(stuck, steady, 'warm-1');
+    const onStuck = recorder(stuck, ['a']);
+    const onSteady = recorder(steady, ['a']);
+
+    proxy.stall();
+    stuck.publish(snap('a', 1)); // returns at once, nothing awaited
+    stuck.publish(snap('a', 2));
+    await onStuck.waitFor(2); // local subscribers still get it
+    // the publishes time out (reported, not thrown) and the stuck connection is renewed
+    await vi.waitFor(() => expect(errors.map((e) => String(e))).toContain('Error: Command timed out'), { timeout: 5_000 });
+
+    proxy.restore();
+    // the latest change parked meanwhile reaches the other instance
+    await vi.waitFor(() => expect(onSteady.versions()).toContain(2), { timeout: 10_000 });
   }, 30_000);
 });

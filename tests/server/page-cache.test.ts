@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RATE_LIMIT_POLICY } from '@/lib/server/http/rate-limits';
 import { PAGE_CACHE_HEADER, withPageCache } from '@/lib/server/pages/page-cache';
 import { createTestApp, sessionCookieOf, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
@@ -131,5 +132,59 @@ describe('page cache in front of Next', () => {
     expect(gzip.body).toContain('for gzip');
     expect(plain.body).toContain('for identity');
     expect((await get({ 'accept-encoding': 'gzip' })).body).toBe(gzip.body);
+  });
+
+  it('keys copies by a normalised Accept-Encoding, so junk values cannot fill its slots', async () => {
+    const before = next.renders;
+    for (let i = 0; i < 20; i++) {
+      expect((await get({ 'accept-encoding': `x-junk-${i}` })).body).toContain('for identity');
+    }
+    expect(next.renders).toBe(before + 1);
+    // a browser's usual header still gets its own (gzip) copy, rendered once
+    const gzip = await get({ 'accept-encoding': 'gzip, deflate, br, zstd' });
+    expect(gzip.body).toContain('for gzip');
+    expect((await get({ 'accept-encoding': 'br;q=1, gzip;q=0.5' })).body).toBe(gzip.body);
+    expect((await get({ 'accept-encoding': 'gzip;q=0, deflate' })).body).toContain('for identity');
+    expect(next.renders).toBe(before + 2);
+  });
+});
+
+describe('page rate limit', () => {
+  let t: TestApp;
+  let feedRenders = 0;
+  beforeAll(async () => {
+    const pageHandler = withPageCache(
+      (req, res) => {
+        if (req.url === '/') feedRenders++;
+        res.setHeader('content-type', 'text/html; charset=utf-8');
+        res.end('<p>feed</p>');
+      },
+      { paths: ['/'], freshMs: 60_000, staleMs: 120_000 },
+    );
+    t = await createTestApp(await database.open(), { app: { pageHandler } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('limits pages per IP hash, replayed copies included; build assets are not counted', async () => {
+    const page = (url = '/', remoteAddress = '203.0.113.9') => t.app.inject({ method: 'GET', url, remoteAddress });
+    const limit = RATE_LIMIT_POLICY.page[0].points;
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < limit; i++) {
+      const res = await page(i % 2 ? '/' : '/_next/static/chunks/app.js');
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+    }
+    expect(statuses).toEqual(new Map([[200, limit]]));
+    for (let i = 0; i < limit / 2; i++) expect((await page('/expose/x')).statusCode).toBe(200);
+    const over = await page();
+    expect(over.statusCode).toBe(429);
+    expect(over.json().error.code).toBe('rate_limited');
+    expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await page('/_next/static/chunks/app.js')).statusCode).toBe(200);
+    // another address is not affected
+    expect((await page('/', '203.0.113.10')).statusCode).toBe(200);
+    // the feed was rendered once and replayed after that: replays count against the limit too
+    expect(feedRenders).toBe(1);
   });
 });

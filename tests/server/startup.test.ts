@@ -39,6 +39,20 @@ describe('configuration', () => {
   it('has working defaults', () => {
     expect(loadConfig({})).toMatchObject({ port: 3000, dataDir: './data', seedDemo: true, trustProxy: false });
   });
+
+  it('runs in production mode without NODE_ENV (the built server), development only when asked', () => {
+    expect(loadConfig({}).dev).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'development' }).dev).toBe(true);
+    // `npm run dev` is the one place that asks for development mode.
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.dev).toMatch(/^NODE_ENV=development /);
+  });
+
+  it('gives a shutdown 10 s before forcing the exit, configurable', () => {
+    expect(loadConfig({}).shutdownTimeoutMs).toBe(10_000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2500' }).shutdownTimeoutMs).toBe(2500);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: 'soon' })).toThrow(/SHUTDOWN_TIMEOUT_MS/);
+  });
 });
 
 describe('embedded database start-up', () => {

@@ -28,3 +28,5 @@ export const idempotencyKeyInUse = () =>
   new DomainError('idempotency_key_in_use', 'A request with this Idempotency-Key is still running; retry shortly.', 1);
 export const idempotencyKeyReused = () =>
   new DomainError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.');
+/** Load shedding: the write queue is full or a write waited past its deadline; nothing was applied. */
+export const overloaded = () => new DomainError('unavailable', 'The server is busy; try again shortly.', 1);

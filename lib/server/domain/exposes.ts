@@ -74,8 +74,3 @@ export async function getExpose(
   const myVote = sessionId ? myVoteFromValue((await deps.store.findVotes(sessionId, [id])).get(id)) : null;
   return toExpose(row, deps.now(), myVote);
 }
-
-export async function checkHealth(deps: Pick<ExposeDeps, 'store'>): Promise<{ ok: true }> {
-  await deps.store.ping();
-  return { ok: true };
-}

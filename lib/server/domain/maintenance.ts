@@ -1,3 +1,4 @@
+import type { MaintenanceProbe } from '@/lib/server/observability/probes';
 import type { MetricsStore } from '@/lib/server/store/port';
 import { IDEMPOTENCY_TTL_MS } from './idempotency';
 import { previousUtcDay } from './viewer-hash';
@@ -23,21 +24,41 @@ export function runMaintenance(deps: MaintenanceDeps) {
   });
 }
 
-/** Runs maintenance periodically without keeping the process alive; returns the stop function. */
+/** Where maintenance reports a failed run (the process's logger; the domain knows no logging library). */
+export interface MaintenanceLog {
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Runs maintenance once now (a process that restarts more often than the interval would otherwise
+ * never clean up) and then periodically, without keeping the process alive. A failed run is logged
+ * and the next one tries again. The returned stop waits for a run in progress, so the store is not
+ * closed under it.
+ */
 export function startMaintenance(
   deps: MaintenanceDeps,
-  opts: { intervalMs?: number; onError?: (err: unknown) => void } = {},
-): () => void {
-  let running = false;
-  const timer = setInterval(() => {
+  opts: { intervalMs?: number; log: MaintenanceLog; probe?: MaintenanceProbe },
+): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const tick = () => {
     if (running) return;
-    running = true;
-    runMaintenance(deps)
-      .catch((err: unknown) => opts.onError?.(err))
+    running = runMaintenance(deps)
+      .then(
+        (deleted) => opts.probe?.ran('ok', deleted),
+        (err: unknown) => {
+          opts.probe?.ran('error');
+          opts.log.error({ err }, 'maintenance failed');
+        },
+      )
       .finally(() => {
-        running = false;
+        running = undefined;
       });
-  }, opts.intervalMs ?? MAINTENANCE_INTERVAL_MS);
+  };
+  tick();
+  const timer = setInterval(tick, opts.intervalMs ?? MAINTENANCE_INTERVAL_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

@@ -63,16 +63,23 @@ async function botView(deps: ViewDeps, exposeId: string, sessionId: string, now:
   return { ...toSnapshot(exposeId, row, myVoteFromValue(votes.get(exposeId))), counted: false };
 }
 
+/** The reply, and how the view ended for ec_writes_total. */
+export interface ViewResult {
+  reply: ViewReply;
+  outcome: 'applied' | 'duplicate_view' | 'bot';
+}
+
 export async function recordView(
   deps: ViewDeps,
   input: { exposeId: string; sessionId: string; ip: string; userAgent: string },
-): Promise<ViewReply> {
+): Promise<ViewResult> {
   const now = deps.now();
-  if (isbot(input.userAgent)) return botView(deps, input.exposeId, input.sessionId, now);
+  if (isbot(input.userAgent)) return { reply: await botView(deps, input.exposeId, input.sessionId, now), outcome: 'bot' };
   const keys = await deps.viewers.keysFor(input.ip, input.userAgent, now);
-  return deps.hotWrites.view(input.exposeId, {
+  const reply = await deps.hotWrites.view(input.exposeId, {
     sessionId: input.sessionId,
     viewerHash: keys.current,
     previousHash: keys.previous,
   });
+  return { reply, outcome: reply.counted ? 'applied' : 'duplicate_view' };
 }

@@ -1,18 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
+import { refuseWhileDraining } from './draining';
+import { registerHttpMetrics } from '@/lib/server/observability/http-metrics';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { isStaticAsset, registerIdentity } from './identity';
+import { registerOpenApi } from './openapi';
 import { keepPrivate, keepShareable } from './private-response';
+import { RequestLog, requestIdGenerator, trackRequests } from './request-log';
 import { registerSecurityHeaders, setPageCsp } from './security-headers';
 import type { ApiRoute } from './route';
+import { adminLoginRoute } from './routes/admin';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
 import { healthRoute } from './routes/health';
 import { metricsRoute } from './routes/metrics';
+import { prometheusRoute } from './routes/prometheus';
+import { openapiRoute } from './routes/openapi';
 import { shareRoute } from './routes/shares';
 import { streamRoute } from './routes/stream';
 import { viewRoute } from './routes/views';
@@ -30,33 +37,45 @@ export const API_ROUTES: readonly ApiRoute[] = [
   createCommentRoute,
   metricsRoute,
   streamRoute,
+  prometheusRoute,
+  adminLoginRoute,
+  openapiRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 export interface BuildAppOptions {
-  logger?: FastifyServerOptions['logger'];
+  /** The process's logger (lib/server/logging.ts); absent: nothing is logged. */
+  logger?: FastifyBaseLogger;
   /** Renders every non-API path (Next's request handler); absent in API-only tests. */
   pageHandler?: PageHandler;
   routes?: readonly ApiRoute[];
 }
 
-/** Log lines carry the method, path and request id; never the client IP or user agent. */
-export const loggerSerializers = {
-  req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: req.url, id: req.id }),
-};
-
 export async function buildApp(container: Container, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: 16 * 1024,
+    // Slow clients: a whole request (headers + body) must arrive within requestTimeout (408 and
+    // closed otherwise); a socket idle in both directions for connectionTimeout is closed. Live
+    // streams are not cut: their request is complete at once and keep-alive comments are traffic.
+    requestTimeout: container.config.requestTimeoutMs,
+    connectionTimeout: container.config.connectionTimeoutMs,
+    // Also given to http.createServer: set only afterwards (all Fastify does), Node 20 never enforced
+    // it here (measured). Node checks on an interval (30 s by default): keep it a fraction of the timeout.
+    http: {
+      requestTimeout: container.config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(container.config.requestTimeoutMs / 4)),
+    },
     // One hop: the address our own proxy appended (the rightmost X-Forwarded-For entry). Trusting
     // every hop would let a client choose its IP by sending its own X-Forwarded-For.
     trustProxy: container.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
-    // Per-request access lines cost throughput; errors and warnings are still logged with the request id.
-    logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => crypto.randomUUID(),
+    // One line per finished request (docs/OPERATIONS.md "Logs"), with this id, echoed in X-Request-Id.
+    logController: new RequestLog(),
+    genReqId: requestIdGenerator(container.config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
+    // While shutting down, newcomers get the API's own 503 body from the hook below, not Fastify's.
+    return503OnClosing: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -64,11 +83,16 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   app.removeContentTypeParser(['text/plain']);
   const { publicOrigin, dev } = container.config;
   await registerSecurityHeaders(app, { publicOrigin, dev });
+  // After the security headers (a refusal carries them too), before sessions and bodies.
+  refuseWhileDraining(app, container.drain);
   // A list: the first secret signs, every one verifies (SESSION_SECRET rotation).
   await app.register(cookie, { secret: container.sessionSecrets });
+  trackRequests(app);
   registerIdentity(app, { secrets: container.sessionSecrets, publicOrigin });
   app.setErrorHandler(errorHandler);
+  registerHttpMetrics(app, container.telemetry);
 
+  await registerOpenApi(app);
   for (const route of opts.routes ?? API_ROUTES) route(app, container);
 
   // Every path outside /api goes to Next before any body parsing; unknown /api paths get a JSON 404.
@@ -77,6 +101,10 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
       const path = request.url.split('?')[0] ?? '';
       if (path === '/api' || path.startsWith('/api/') || !opts.pageHandler) {
         throw new DomainError('not_found', 'No such endpoint.');
+      }
+      // Pages cost a render (or a replay); hashed build assets are cheap, immutable and many per page.
+      if (!isStaticAsset(path)) {
+        await container.rateLimits.consume('page', { sessionId: request.sessionId, ipHash: request.ipHash, sessionIsNew: true });
       }
       reply.hijack();
       if (!isStaticAsset(path)) setPageCsp(request.raw, reply.raw, { publicOrigin, dev });

@@ -18,6 +18,8 @@ declare module 'fastify' {
     sessionId: string;
     /** Keyed hash of the client IP (never the IP itself) for rate limits. */
     ipHash: string;
+    /** True when this request came without a valid session cookie and was just given one. */
+    sessionIsNew: boolean;
   }
 }
 
@@ -45,12 +47,14 @@ export function registerIdentity(app: FastifyInstance, opts: IdentityOptions): v
   const name = httpsSite ? HOST_SESSION_COOKIE : SESSION_COOKIE;
   app.decorateRequest('sessionId', '');
   app.decorateRequest('ipHash', '');
+  app.decorateRequest('sessionIsNew', false);
   app.addHook('onRequest', async (request, reply) => {
     delete request.raw.headers[SESSION_HEADER];
     if (isStaticAsset(request.url)) return;
     request.ipHash = createHmac('sha256', ipKey).update(request.ip).digest('base64url').slice(0, 22);
     const found = readSession(app, request, name);
     request.sessionId = found?.id ?? newSessionId();
+    request.sessionIsNew = !found;
     if (!found || found.rewrite) {
       const cookies = [
         app.serializeCookie(name, app.signCookie(request.sessionId), {

@@ -31,11 +31,15 @@ export const RATE_LIMIT_POLICY = {
     { by: 'ip', points: 60, durationSec: 3600 },
   ],
   stream: [{ by: 'ip', points: 120, durationSec: 60 }],
-  /** Batch metrics reads and comment pages. */
+  /** Admin token guesses (POST /api/admin/login). */
+  adminLogin: [{ by: 'ip', points: 10, durationSec: 600 }],
+  /** Every API read: the feed, one expose, batch metrics and comment pages. */
   read: [
     { by: 'session', points: 300, durationSec: 60 },
     { by: 'ip', points: 1200, durationSec: 60 },
   ],
+  /** Pages (rendered by Next or replayed by the page cache); build assets are not counted. */
+  page: [{ by: 'ip', points: 600, durationSec: 60 }],
 } as const satisfies Record<string, readonly { by: 'session' | 'ip'; points: number; durationSec: number }[]>;
 
 export type RateLimitName = keyof typeof RATE_LIMIT_POLICY;
@@ -43,6 +47,12 @@ export type RateLimitName = keyof typeof RATE_LIMIT_POLICY;
 export interface RateLimitKeys {
   sessionId: string;
   ipHash: string;
+  /**
+   * The request came without a session cookie: its session windows are skipped. A client that
+   * drops its cookie gets a new id per request, so those windows could never stop it, and keeping
+   * an entry per request for a whole window would let it fill the limiter's memory.
+   */
+  sessionIsNew?: boolean;
 }
 
 export interface RateLimits {
@@ -60,13 +70,16 @@ export function createRateLimits(opts: { redis?: Redis; enabled: boolean }): Rat
   if (!opts.enabled) return { consume: async () => {} };
   const windows = new Map<RateLimitName, Window[]>();
   for (const [name, specs] of Object.entries(RATE_LIMIT_POLICY) as [RateLimitName, (typeof RATE_LIMIT_POLICY)[RateLimitName]][]) {
+    // IP windows first: once an address is over its limit, its requests create no session entries.
+    const ordered = [...specs.entries()].sort(([, a], [, b]) => Number(a.by === 'session') - Number(b.by === 'session'));
     windows.set(
       name,
-      specs.map((spec, i) => {
+      ordered.map(([i, spec]) => {
         const base = { points: spec.points, duration: spec.durationSec, keyPrefix: `ec:rl:${name}:${spec.by}:${i}` };
         const memory = new RateLimiterMemory(base);
         const limiter = opts.redis
-          ? new RateLimiterRedis({ ...base, storeClient: opts.redis, insuranceLimiter: memory })
+          ? // Any Redis error (down, or a command timeout while it stalls) falls back to memory.
+            new RateLimiterRedis({ ...base, storeClient: opts.redis, insuranceLimiter: memory, rejectIfRedisNotReady: true })
           : memory;
         return { by: spec.by, limiter };
       }),
@@ -75,6 +88,7 @@ export function createRateLimits(opts: { redis?: Redis; enabled: boolean }): Rat
   return {
     async consume(name, keys) {
       for (const w of windows.get(name) ?? []) {
+        if (w.by === 'session' && keys.sessionIsNew) continue;
         try {
           await w.limiter.consume(w.by === 'session' ? keys.sessionId : keys.ipHash);
         } catch (res) {

@@ -42,6 +42,8 @@ export interface MetricsBus {
   subscribe(exposeIds: readonly string[], listener: BusListener, opts?: SubscribeOptions): () => void;
   /** Open subscriptions on this instance (one per subscribe call). */
   listenerCount(): number;
+  /** Readiness of the bus's network connections by role (ec_redis_up); absent in-process. */
+  connections?(): Record<string, boolean>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,8 @@
+import { noLiveProbe, type LiveProbe } from '@/lib/server/observability/probes';
 import type { BusListener, LiveComment, LiveSnapshot, SubscribeOptions } from './bus';
+
+/** Milliseconds since the epoch with sub-millisecond precision (comparable across local processes). */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
 
 interface Subscription {
   ids: readonly string[];
@@ -9,8 +13,11 @@ interface Subscription {
 
 /** The in-process half of every bus: who listens to which expose, and handing events to them. */
 export interface LocalFanout {
-  /** Queues the snapshot; listeners get it on the next turn of the event loop, never inside the caller. */
-  deliver(snapshot: LiveSnapshot): void;
+  /**
+   * Queues the snapshot; listeners get it on the next turn of the event loop, never inside the caller.
+   * `publishedAt` (epochMs) and `source` feed the delivery-lag histogram; a local publish is now.
+   */
+  deliver(snapshot: LiveSnapshot, publishedAt?: number, source?: 'local' | 'redis'): void;
   /** Queues a comment for the same turn; every comment is delivered, in the order given. */
   deliverComment(comment: LiveComment): void;
   subscribe(exposeIds: readonly string[], listener: BusListener, opts?: SubscribeOptions): () => void;
@@ -20,11 +27,17 @@ export interface LocalFanout {
   clear(): void;
 }
 
-export function createLocalFanout(onListenerError: (err: unknown) => void = () => {}): LocalFanout {
+interface Queued {
+  snapshot: LiveSnapshot;
+  publishedAt: number;
+  source: 'local' | 'redis';
+}
+
+export function createLocalFanout(onListenerError: (err: unknown) => void = () => {}, probe: LiveProbe = noLiveProbe): LocalFanout {
   const byId = new Map<string, Set<Subscription>>();
   const all = new Set<Subscription>();
   // Highest version per expose since the last flush: a burst of writes costs one delivery pass.
-  let queued = new Map<string, LiveSnapshot>();
+  let queued = new Map<string, Queued>();
   let queuedComments: LiveComment[] = [];
   let flushScheduled = false;
 
@@ -56,19 +69,21 @@ export function createLocalFanout(onListenerError: (err: unknown) => void = () =
         if (onComment && all.has(sub)) call(() => onComment(comment));
       }
     }
-    for (const snapshot of batch.values()) {
+    const now = epochMs();
+    for (const { snapshot, publishedAt, source } of batch.values()) {
       const subs = byId.get(snapshot.exposeId);
       if (!subs) continue;
+      probe.delivered(source, Math.max(0, now - publishedAt) / 1000);
       // Copy: a listener may unsubscribe (itself or another) while we iterate.
       for (const sub of [...subs]) if (all.has(sub)) call(() => sub.listener(snapshot));
     }
   };
 
   return {
-    deliver(snapshot) {
+    deliver(snapshot, publishedAt = epochMs(), source = 'local') {
       if (!byId.has(snapshot.exposeId)) return;
       const prev = queued.get(snapshot.exposeId);
-      if (!prev || snapshot.version > prev.version) queued.set(snapshot.exposeId, snapshot);
+      if (!prev || snapshot.version > prev.snapshot.version) queued.set(snapshot.exposeId, { snapshot, publishedAt, source });
       scheduleFlush();
     },
     deliverComment(comment) {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { noLiveProbe, type LiveProbe } from '@/lib/server/observability/probes';
 import type { LiveComment, LiveSnapshot, MetricsBus } from './bus';
 import { createCoalescer, type Timers } from './coalescer';
 
@@ -22,6 +23,8 @@ export interface MetricsStreamOptions {
   maxBufferedBytes?: number;
   timers?: Timers;
   onError?: (err: unknown) => void;
+  /** Counts events sent and slow clients dropped. */
+  probe?: LiveProbe;
 }
 
 export interface MetricsStream {
@@ -55,6 +58,7 @@ const commentFrameOf = (c: LiveComment): string => {
 export async function prepareMetricsStream(opts: MetricsStreamOptions): Promise<MetricsStream> {
   const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
   const onError = opts.onError ?? (() => {});
+  const probe = opts.probe ?? noLiveProbe;
   let res: ServerResponse | undefined;
   let queued: string[] = [];
   let keepAlive: ReturnType<typeof setInterval> | undefined;
@@ -68,10 +72,17 @@ export async function prepareMetricsStream(opts: MetricsStreamOptions): Promise<
       return;
     }
     res.write(chunk);
-    if (res.writableLength > maxBuffered) stream.end();
+    if (res.writableLength > maxBuffered) {
+      probe.slowClientDropped();
+      stream.end();
+    }
   };
 
-  const coalescer = createCoalescer({ intervalMs: opts.coalesceMs, emit: (s) => write(frameOf(s)), timers: opts.timers });
+  const emit = (s: LiveSnapshot) => {
+    probe.eventSent();
+    write(frameOf(s));
+  };
+  const coalescer = createCoalescer({ intervalMs: opts.coalesceMs, emit, timers: opts.timers });
   const offerAll = (list: LiveSnapshot[]) => {
     for (const s of list) coalescer.offer(s);
   };

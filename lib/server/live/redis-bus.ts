@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { openRedis, type RedisTimeouts } from '@/lib/server/redis-client';
 import { z } from 'zod';
 import { commentSchema } from '@/lib/contracts/comments';
 import { metricsSnapshotSchema } from '@/lib/contracts/metrics';
 import type { LiveComment, LiveSnapshot, MetricsBus } from './bus';
-import { createLocalFanout } from './local-fanout';
+import type { LiveProbe } from '@/lib/server/observability/probes';
+import { createLocalFanout, epochMs } from './local-fanout';
 
 export const METRICS_CHANNEL = 'ec:metrics';
 /** Snapshots that could not reach Redis, kept (latest per expose) to send when it is back. */
@@ -13,22 +15,24 @@ const MAX_UNSENT = 10_000;
 const MAX_UNSENT_COMMENTS = 1_000;
 
 /**
- * Two message shapes on one channel: `{ i, s }` a snapshot (the only shape before live comments) and
- * `{ i, c }` a comment. The snapshot shape is unchanged, so during a rolling upgrade old and new
- * instances still exchange snapshots; an old instance rejects `{ i, c }` as malformed (one logged
- * error per comment, no live comment on its pages; counts stay right).
+ * Two message shapes on one channel: `{ i, s, t? }` a snapshot (the only shape before live comments;
+ * `t`: the publish time (epochMs) for the delivery-lag histogram, optional so older instances
+ * interoperate) and `{ i, c }` a comment. The snapshot shape is unchanged, so during a rolling
+ * upgrade old and new instances still exchange snapshots; an old instance rejects `{ i, c }` as
+ * malformed (one logged error per comment, no live comment on its pages; counts stay right).
  */
-const snapshotMessageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }) });
+const snapshotMessageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }), t: z.number().optional() });
 const commentMessageSchema = z.object({ i: z.string(), c: commentSchema });
 const messageSchema = z.union([snapshotMessageSchema, commentMessageSchema]);
 
-export interface RedisBusOptions {
+export interface RedisBusOptions extends Partial<RedisTimeouts> {
   url: string;
   channel?: string;
   /** Tags this instance's messages so it can skip its own echo. */
   instanceId?: string;
   /** Redis connection problems and failing listeners; the bus itself never throws. */
   onError?: (err: unknown) => void;
+  probe?: LiveProbe;
 }
 
 async function closeConnection(redis: Redis): Promise<void> {
@@ -53,15 +57,17 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   const channel = opts.channel ?? METRICS_CHANNEL;
   const instanceId = opts.instanceId ?? randomUUID();
   const onError = opts.onError ?? (() => {});
-  const local = createLocalFanout(onError);
+  const local = createLocalFanout(onError, opts.probe);
   const unsent = new Map<string, LiveSnapshot>();
   let unsentComments: LiveComment[] = [];
   let closed = false;
 
-  // No offline queue and a short timeout: a publish while Redis is down fails at once instead of
-  // piling up in memory, and is parked in `unsent` (only the latest per expose) until `ready`.
-  const pub = new Redis(opts.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_000 });
-  const sub = new Redis(opts.url, { enableOfflineQueue: false, autoResubscribe: false });
+  // No offline queue and a command timeout (redis-client.ts): a publish while Redis is down or
+  // stalled fails (at once, or after the timeout, without ever blocking a request: publish is not
+  // awaited) and is parked in `unsent` (only the latest per expose) until the next `ready`.
+  const timeouts = { commandTimeoutMs: opts.commandTimeoutMs ?? 1_000, connectTimeoutMs: opts.connectTimeoutMs ?? 2_000 };
+  const pub = openRedis(opts.url, timeouts);
+  const sub = openRedis(opts.url, timeouts, { autoResubscribe: false });
   pub.on('error', onError);
   sub.on('error', onError);
 
@@ -76,7 +82,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   const send = (snapshot: LiveSnapshot) => {
     if (closed) return;
     if (pub.status !== 'ready') return park(snapshot);
-    pub.publish(channel, JSON.stringify({ i: instanceId, s: snapshot })).catch((err: unknown) => {
+    pub.publish(channel, JSON.stringify({ i: instanceId, s: snapshot, t: epochMs() })).catch((err: unknown) => {
       park(snapshot);
       onError(err);
     });
@@ -127,7 +133,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
       return;
     }
     if (parsed.i === instanceId) return;
-    if ('s' in parsed) local.deliver(parsed.s);
+    if ('s' in parsed) local.deliver(parsed.s, parsed.t ?? epochMs(), 'redis');
     else local.deliverComment(parsed.c);
   });
 
@@ -150,6 +156,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
     },
     subscribe: local.subscribe,
     listenerCount: local.listenerCount,
+    connections: () => ({ publish: pub.status === 'ready', subscribe: sub.status === 'ready' }),
     async close() {
       if (closed) return;
       closed = true;

@@ -10,7 +10,7 @@ export interface PageCacheOptions {
   /** A copy older than `freshMs` but younger than this is replayed while one request refreshes it. */
   staleMs: number;
   now?: () => number;
-  /** Copies kept per path, one per distinct Accept-Encoding (Next compresses per request). */
+  /** Copies kept per path, one per normalised Accept-Encoding (gzip, identity). */
   maxVariants?: number;
 }
 
@@ -25,8 +25,17 @@ interface Copy {
   at: number;
 }
 
-// Never replayed: the visitor's own cookie is set by the front door; framing is Node's business.
-const NOT_REPLAYED = new Set(['set-cookie', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', PAGE_CACHE_HEADER]);
+// Never replayed: the visitor's own cookie and request id are set by the front door; framing is Node's business.
+const NOT_REPLAYED = new Set([
+  'set-cookie',
+  'x-request-id',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'date',
+  PAGE_CACHE_HEADER,
+]);
 
 /**
  * A short-lived shared cache in front of Next for pages that are identical for every visitor (the
@@ -89,7 +98,32 @@ function cacheKey(req: IncomingMessage, paths: ReadonlySet<string>): string | nu
     // rsc / next-router-* / next-action / next-url: the client router and server actions.
     if (name === 'rsc' || name.startsWith('next-') || name === 'range') return null;
   }
-  return `${req.url}\n${req.headers['accept-encoding'] ?? ''}`;
+  // One copy per encoding Next can produce, whatever the client wrote; Next is handed the same
+  // normalised value, so the copy's bytes always match its key.
+  const encoding = pageEncoding(req.headers['accept-encoding']);
+  req.headers['accept-encoding'] = encoding;
+  return `${req.url}\n${encoding}`;
+}
+
+/**
+ * What Next's compression (gzip or deflate, no brotli) should send for this Accept-Encoding,
+ * narrowed to gzip or identity: a client that accepts gzip (or `*`) gets gzip, any other gets the
+ * plain bytes. So junk or rare values share the identity copy instead of each taking a slot.
+ */
+export function pageEncoding(header: string | string[] | undefined): 'gzip' | 'identity' {
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  let star = false;
+  for (const part of value.toLowerCase().split(',')) {
+    const [token, ...params] = part.split(';').map((p) => p.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && !(Number(q.slice(2)) > 0)) {
+      if (token === 'gzip') return 'identity';
+      continue;
+    }
+    if (token === 'gzip') return 'gzip';
+    if (token === '*') star = true;
+  }
+  return star ? 'gzip' : 'identity';
 }
 
 function replay(copy: Copy, res: ServerResponse, how: 'hit' | 'stale'): void {

@@ -15,7 +15,7 @@ export interface PostgresOptions {
 }
 
 // An arbitrary constant: serialises migrations when several instances start at once.
-const MIGRATION_LOCK_ID = 7_301_2026;
+export const MIGRATION_LOCK_ID = 7_301_2026;
 
 export function createPool(opts: PostgresOptions): pg.Pool {
   const pool = new pg.Pool({
@@ -100,23 +100,35 @@ export function postgresDatabase(pool: pg.Pool): Database {
         }
       }),
     close: () => pool.end(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 
-export async function openPostgres(opts: PostgresOptions): Promise<Database> {
-  const pool = createPool(opts);
-  const client = await guard(() => pool.connect()).catch(async (err: unknown) => {
-    await pool.end().catch(() => {});
-    throw err;
+/**
+ * Applies the migrations on a connection of its own, without the pool's statement and query
+ * timeouts: an instance that starts while another holds the migration lock must wait for it, and
+ * an index build may take longer than any request should (the pool keeps both timeouts).
+ */
+async function migrateWithoutTimeouts(opts: PostgresOptions): Promise<void> {
+  const client = new pg.Client({
+    connectionString: opts.url,
+    connectionTimeoutMillis: opts.connectTimeoutMs,
+    application_name: 'expose-corner-migrate',
+    statement_timeout: 0,
   });
+  await guard(() => client.connect());
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_DIR });
   } finally {
-    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => {});
-    client.release();
+    // Ending the session releases the advisory lock too.
+    await client.end().catch(() => {});
   }
-  return postgresDatabase(pool);
+}
+
+export async function openPostgres(opts: PostgresOptions): Promise<Database> {
+  await migrateWithoutTimeouts(opts);
+  return postgresDatabase(createPool(opts));
 }
 
 export { sql };

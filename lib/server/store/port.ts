@@ -1,3 +1,4 @@
+import type { DbProbe } from '@/lib/server/observability/probes';
 /** The storage port: everything the domain may ask of the system of record. */
 
 export interface CounterRow {
@@ -197,4 +198,12 @@ export interface MetricsStore extends WriteQueries {
   }>;
 }
 
-export type Store = ExposeStore & MetricsStore & { readonly kind: 'pglite' | 'postgres'; close(): Promise<void> };
+export type Store = ExposeStore &
+  MetricsStore & {
+    readonly kind: 'pglite' | 'postgres';
+    close(): Promise<void>;
+    /** Open, idle and waiting connections, for the ec_db_pool_* gauges. */
+    poolStats?(): { total: number; idle?: number; waiting?: number };
+    /** Where query timings go from now on (query-timing.ts). */
+    observeQueries?(probe: DbProbe): void;
+  };

@@ -1,4 +1,4 @@
-import { shareRequestSchema } from '@/lib/contracts/metrics';
+import { metricsSnapshotSchema, shareRequestSchema } from '@/lib/contracts/metrics';
 import { recordShare } from '@/lib/server/domain/record-share';
 import { fromReply } from '../reply';
 import { defineRoute } from '../route';
@@ -9,6 +9,11 @@ export const shareRoute = defineRoute({
   url: '/api/expose/share',
   body: shareRequestSchema,
   rateLimit: 'share',
+  write: 'share',
+  idempotent: true,
+  summary: '+1 share with its channel (once per Idempotency-Key)',
+  response: { 200: metricsSnapshotSchema },
+  errors: ['not_found', 'expired', 'unavailable'],
   handler: async ({ body, sessionId, idempotencyKey, container }) =>
     fromReply(await recordShare(container, { ...body, sessionId, idempotencyKey })),
 });

@@ -1,4 +1,4 @@
-import { voteRequestSchema } from '@/lib/contracts/metrics';
+import { metricsSnapshotSchema, voteRequestSchema } from '@/lib/contracts/metrics';
 import { recordVote } from '@/lib/server/domain/record-vote';
 import { defineRoute } from '../route';
 
@@ -8,5 +8,12 @@ export const voteRoute = defineRoute({
   url: '/api/expose/vote',
   body: voteRequestSchema,
   rateLimit: 'vote',
-  handler: async ({ body, sessionId, container }) => ({ body: await recordVote(container, { ...body, sessionId }) }),
+  summary: "Set the caller's vote to a state (the same state again is a no-op)",
+  response: { 200: metricsSnapshotSchema },
+  errors: ['not_found', 'expired', 'unavailable'],
+  write: 'vote',
+  handler: async ({ body, sessionId, container }) => {
+    const { snapshot, changed } = await recordVote(container, { ...body, sessionId });
+    return { body: snapshot, outcome: changed ? 'applied' : 'no_change' };
+  },
 });
