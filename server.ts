@@ -5,6 +5,7 @@ import { createContainer } from '@/lib/server/container';
 import { createLogger } from '@/lib/server/logging';
 import { publishContainer } from '@/lib/server/runtime';
 import { isClusterPrimary, runPrimary, workerMaySeed } from '@/lib/server/cluster';
+import { CACHEABLE_FEED_PATHS } from '@/lib/contracts/feed-order';
 import { withPageCache, type PageHandler } from '@/lib/server/pages/page-cache';
 import { handleShutdownSignals } from '@/lib/server/lifecycle/shutdown';
 
@@ -27,10 +28,11 @@ async function main() {
   // Next needs Fastify's server, and Fastify's catch-all needs Next's handler: filled in below.
   const pages: { handle?: ReturnType<ReturnType<typeof next>['getRequestHandler']> } = {};
   const render: PageHandler = (req, res) => pages.handle!(req, res);
-  // The feed (`/`) is the same page for everyone: rendered about once a second, replayed in between.
+  // The feed's first page in each order (`/`, `/?sort=hot`, …) is the same for everyone: rendered
+  // about once a second, replayed in between.
   const cached = config.dev || config.pageCacheMs === 0
     ? render
-    : withPageCache(render, { paths: ['/'], freshMs: config.pageCacheMs, staleMs: 2 * config.pageCacheMs });
+    : withPageCache(render, { paths: CACHEABLE_FEED_PATHS, freshMs: config.pageCacheMs, staleMs: 2 * config.pageCacheMs });
   const app = await buildApp(container, {
     logger: log,
     pageHandler: cached,

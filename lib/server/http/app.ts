@@ -9,7 +9,7 @@ import { registerHttpMetrics } from '@/lib/server/observability/http-metrics';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { isStaticAsset, registerIdentity } from './identity';
 import { registerOpenApi } from './openapi';
-import { keepPrivate } from './private-response';
+import { keepPrivate, keepShareable } from './private-response';
 import { RequestLog, requestIdGenerator, trackRequests } from './request-log';
 import { registerSecurityHeaders, setPageCsp } from './security-headers';
 import type { ApiRoute } from './route';
@@ -111,6 +111,9 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
       // A first visit's page carries its new session cookie (identity.ts): never storable by a shared
       // cache, even when Next serves the page from its ISR cache and marks it `s-maxage`.
       if (reply.raw.hasHeader('set-cookie')) keepPrivate(reply.raw);
+      // The feed (`/` in every order and page) holds nothing of the visitor's: no `no-store`, so
+      // the browser may restore it from its back/forward cache (own votes come from the engine).
+      else if (path === '/') keepShareable(reply.raw);
       await opts.pageHandler(request.raw, reply.raw);
     },
     handler: async () => undefined,

@@ -1,5 +1,5 @@
 import { noLiveProbe, type LiveProbe } from '@/lib/server/observability/probes';
-import type { BusListener, LiveSnapshot, SubscribeOptions } from './bus';
+import type { BusListener, LiveComment, LiveSnapshot, SubscribeOptions } from './bus';
 
 /** Milliseconds since the epoch with sub-millisecond precision (comparable across local processes). */
 export const epochMs = (): number => performance.timeOrigin + performance.now();
@@ -8,6 +8,7 @@ interface Subscription {
   ids: readonly string[];
   listener: BusListener;
   onGap?: () => void;
+  onComment?: (comment: LiveComment) => void;
 }
 
 /** The in-process half of every bus: who listens to which expose, and handing events to them. */
@@ -17,6 +18,8 @@ export interface LocalFanout {
    * `publishedAt` (epochMs) and `source` feed the delivery-lag histogram; a local publish is now.
    */
   deliver(snapshot: LiveSnapshot, publishedAt?: number, source?: 'local' | 'redis'): void;
+  /** Queues a comment for the same turn; every comment is delivered, in the order given. */
+  deliverComment(comment: LiveComment): void;
   subscribe(exposeIds: readonly string[], listener: BusListener, opts?: SubscribeOptions): () => void;
   listenerCount(): number;
   /** Tells every subscriber that events may have been missed. */
@@ -35,6 +38,7 @@ export function createLocalFanout(onListenerError: (err: unknown) => void = () =
   const all = new Set<Subscription>();
   // Highest version per expose since the last flush: a burst of writes costs one delivery pass.
   let queued = new Map<string, Queued>();
+  let queuedComments: LiveComment[] = [];
   let flushScheduled = false;
 
   const call = (fn: () => void) => {
@@ -45,10 +49,26 @@ export function createLocalFanout(onListenerError: (err: unknown) => void = () =
     }
   };
 
+  const scheduleFlush = () => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    // Off the publisher's path: the write that committed answers its client first.
+    setImmediate(flush);
+  };
+
   const flush = () => {
     flushScheduled = false;
     const batch = queued;
     queued = new Map();
+    // Comments before snapshots: a page then never shows a count that its list has not caught up with.
+    const comments = queuedComments;
+    queuedComments = [];
+    for (const comment of comments) {
+      for (const sub of [...(byId.get(comment.exposeId) ?? [])]) {
+        const onComment = sub.onComment;
+        if (onComment && all.has(sub)) call(() => onComment(comment));
+      }
+    }
     const now = epochMs();
     for (const { snapshot, publishedAt, source } of batch.values()) {
       const subs = byId.get(snapshot.exposeId);
@@ -64,14 +84,15 @@ export function createLocalFanout(onListenerError: (err: unknown) => void = () =
       if (!byId.has(snapshot.exposeId)) return;
       const prev = queued.get(snapshot.exposeId);
       if (!prev || snapshot.version > prev.snapshot.version) queued.set(snapshot.exposeId, { snapshot, publishedAt, source });
-      if (!flushScheduled) {
-        flushScheduled = true;
-        // Off the publisher's path: the write that committed answers its client first.
-        setImmediate(flush);
-      }
+      scheduleFlush();
+    },
+    deliverComment(comment) {
+      if (!byId.has(comment.exposeId)) return;
+      queuedComments.push(comment);
+      scheduleFlush();
     },
     subscribe(exposeIds, listener, opts = {}) {
-      const sub: Subscription = { ids: [...new Set(exposeIds)], listener, onGap: opts.onGap };
+      const sub: Subscription = { ids: [...new Set(exposeIds)], listener, onGap: opts.onGap, onComment: opts.onComment };
       all.add(sub);
       for (const id of sub.ids) {
         let set = byId.get(id);
@@ -95,6 +116,7 @@ export function createLocalFanout(onListenerError: (err: unknown) => void = () =
       all.clear();
       byId.clear();
       queued.clear();
+      queuedComments = [];
     },
   };
 }

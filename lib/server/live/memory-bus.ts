@@ -7,6 +7,7 @@ export function createMemoryBus(opts: { onListenerError?: (err: unknown) => void
   const local = createLocalFanout(opts.onListenerError, opts.probe);
   return {
     publish: (snapshot) => local.deliver(snapshot),
+    publishComment: (comment) => local.deliverComment(comment),
     subscribe: local.subscribe,
     listenerCount: local.listenerCount,
     async close() {

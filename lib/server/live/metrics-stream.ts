@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { noLiveProbe, type LiveProbe } from '@/lib/server/observability/probes';
-import type { LiveSnapshot, MetricsBus } from './bus';
+import type { LiveComment, LiveSnapshot, MetricsBus } from './bus';
 import { createCoalescer, type Timers } from './coalescer';
 
 export const SSE_HEADERS = {
@@ -43,6 +43,13 @@ const frameOf = (s: LiveSnapshot): string => {
   return frame;
 };
 
+const commentFrames = new WeakMap<LiveComment, string>();
+const commentFrameOf = (c: LiveComment): string => {
+  let frame = commentFrames.get(c);
+  if (frame === undefined) commentFrames.set(c, (frame = `event: comment\ndata: ${JSON.stringify(c)}\n\n`));
+  return frame;
+};
+
 /**
  * Opens one SSE stream's state before any byte is written, so a failed initial read can still be
  * answered with a proper error status. Order matters: subscribe first, then read, so a change that
@@ -80,6 +87,8 @@ export async function prepareMetricsStream(opts: MetricsStreamOptions): Promise<
     for (const s of list) coalescer.offer(s);
   };
   const unsubscribe = opts.bus.subscribe(opts.ids, (s) => coalescer.offer(s), {
+    // Each comment goes out as it comes (not coalesced: every one is new content, not a state).
+    onComment: (c) => write(commentFrameOf(c)),
     // Events were possibly missed: re-read; if even that fails, drop the client so it reconnects.
     onGap: () =>
       void opts.read(opts.ids).then(offerAll, (err: unknown) => {

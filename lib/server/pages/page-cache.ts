@@ -3,7 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 export interface PageCacheOptions {
-  /** Exact paths (no query string) whose page is the same for every visitor. */
+  /** Exact request URLs (path and query string, as sent) whose page is the same for every visitor. */
   paths: readonly string[];
   /** A copy younger than this is replayed as it is. */
   freshMs: number;

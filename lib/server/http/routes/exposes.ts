@@ -8,7 +8,7 @@ import {
 import { createExpose, getExpose, listExposes } from '@/lib/server/domain/exposes';
 import { defineRoute } from '../route';
 
-// GET /api/exposes — the feed, newest first, expired ones left out.
+// GET /api/exposes?sort=new|hot|top&t=day|week|all — the feed in that order, expired ones left out.
 export const listExposesRoute = defineRoute({
   method: 'GET',
   url: '/api/exposes',
@@ -18,7 +18,12 @@ export const listExposesRoute = defineRoute({
   response: { 200: exposesPageSchema },
   errors: ['unavailable'],
   handler: async ({ query, sessionId, container }) => ({
-    body: await listExposes(container, { limit: query.limit, cursor: query.cursor, sessionId }),
+    body: await listExposes(container, {
+      limit: query.limit,
+      cursor: query.cursor,
+      sessionId,
+      order: { sort: query.sort, window: query.t },
+    }),
   }),
 });
 
