@@ -1,6 +1,8 @@
 import { defineConfig } from '@playwright/test';
+import { E2E_SESSION_SECRET, serverLogPath } from './e2e/support/server-log';
 
 const PORT = Number(process.env.E2E_PORT ?? 3123);
+const SERVER_LOG = serverLogPath(PORT);
 
 /**
  * Browser tests against the built app (`npm run build` first) in Debian's Chromium. The server runs
@@ -14,6 +16,11 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list']],
+  // The browser specs, then a check of the log the server wrote during all of them.
+  projects: [
+    { name: 'browser', testMatch: /\.spec\.ts$/ },
+    { name: 'server-log', testMatch: /server-log\.check\.ts$/, dependencies: ['browser'] },
+  ],
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     launchOptions: {
@@ -30,11 +37,12 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node e2e/serve.mjs`,
+    // `exec` keeps the PID Playwright holds the server's; the log (stdout) goes to a file.
+    command: `exec node e2e/serve.mjs > '${SERVER_LOG}'`,
     url: `http://127.0.0.1:${PORT}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,
-    env: { PORT: String(PORT) },
+    env: { PORT: String(PORT), LOG_LEVEL: 'info', SESSION_SECRET: E2E_SESSION_SECRET },
     gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
   },
 });

@@ -1,10 +1,11 @@
 import next from 'next';
-import { pino } from 'pino';
-import { buildApp, loggerSerializers } from '@/lib/server/http/app';
+import { buildApp } from '@/lib/server/http/app';
 import { ConfigError, loadConfig } from '@/lib/server/config';
 import { createContainer } from '@/lib/server/container';
+import { createLogger } from '@/lib/server/logging';
 import { publishContainer } from '@/lib/server/runtime';
 import { isClusterPrimary, runPrimary, workerMaySeed } from '@/lib/server/cluster';
+import { CACHEABLE_FEED_PATHS } from '@/lib/contracts/feed-order';
 import { withPageCache, type PageHandler } from '@/lib/server/pages/page-cache';
 import { handleShutdownSignals } from '@/lib/server/lifecycle/shutdown';
 
@@ -20,19 +21,20 @@ async function main() {
     return;
   }
   const config = { ...loaded, seedDemo: loaded.seedDemo && workerMaySeed() };
-  const log = pino({ level: config.logLevel, serializers: loggerSerializers });
+  const log = createLogger(config.logLevel);
   const container = await createContainer(config, { log });
   publishContainer(container);
 
   // Next needs Fastify's server, and Fastify's catch-all needs Next's handler: filled in below.
   const pages: { handle?: ReturnType<ReturnType<typeof next>['getRequestHandler']> } = {};
   const render: PageHandler = (req, res) => pages.handle!(req, res);
-  // The feed (`/`) is the same page for everyone: rendered about once a second, replayed in between.
+  // The feed's first page in each order (`/`, `/?sort=hot`, …) is the same for everyone: rendered
+  // about once a second, replayed in between.
   const cached = config.dev || config.pageCacheMs === 0
     ? render
-    : withPageCache(render, { paths: ['/'], freshMs: config.pageCacheMs, staleMs: 2 * config.pageCacheMs });
+    : withPageCache(render, { paths: CACHEABLE_FEED_PATHS, freshMs: config.pageCacheMs, staleMs: 2 * config.pageCacheMs });
   const app = await buildApp(container, {
-    loggerInstance: log,
+    logger: log,
     pageHandler: cached,
   });
   // Next rides on Fastify's server so the dev hot-reload websocket shares the port.
@@ -48,7 +50,8 @@ async function main() {
 
   handleShutdownSignals({ app, drain: container.drain, timeoutMs: config.shutdownTimeoutMs });
 
-  await app.listen({ port: config.port, host: config.host });
+  // Fastify's own line names every bound address; the log stays free of IP addresses (docs/SECURITY.md).
+  await app.listen({ port: config.port, host: config.host, listenTextResolver: () => `listening on port ${config.port}` });
   app.log.info(
     { db: container.store.kind, redis: Boolean(config.redisUrl) },
     `Expose Corner ready on http://localhost:${config.port}`,

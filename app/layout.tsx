@@ -37,12 +37,8 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
           {children}
         </main>
         <footer className="ec-footer">
-          <p>
-            Numbers update live. Views are counted once a day per visitor, without storing who you are.{' '}
-            <Link href="/test-real-time-metrics" className="ec-footer__link" prefetch={false}>
-              Metrics debug console
-            </Link>
-          </p>
+          {/* The metrics debug console stays at /test-real-time-metrics, unlinked from public pages. */}
+          <p>Numbers update live. Views are counted once a day per visitor, without storing who you are.</p>
         </footer>
       </body>
     </html>

@@ -1,24 +1,39 @@
 import Link from 'next/link';
-import { RealTimeExposeCard } from '@/components/RealTimeExposeCard';
+import { FeedList } from '@/components/FeedList';
+import { FeedOrderNav } from '@/components/FeedOrderNav';
 import { excerpt } from '@/components/expose-time';
+import { readFeedOrder } from '@/lib/contracts/feed-order';
 import { listExposes } from '@/lib/server/domain/exposes';
 import { getContainer } from '@/lib/server/runtime';
 
 // Rendered on request (the build must never open the database), then replayed to every visitor for
-// about a second by the page cache in front of Next (lib/server/pages/page-cache.ts). So nothing here
-// may depend on the request: no headers(), no cookies(), no session. Each visitor's own votes are
-// fetched by the page's metrics engine in one batched request after hydration.
+// about a second by the page cache in front of Next (lib/server/pages/page-cache.ts) for the first
+// page of each order. So nothing here may depend on the request but its URL: no headers(), no
+// cookies(), no session. Each visitor's own votes are fetched by the page's metrics engine in one
+// batched request after hydration.
 export const dynamic = 'force-dynamic';
 
-export default async function FeedPage() {
+const PAGE_SIZE = 50;
+const HEADINGS = { new: 'Latest exposes', hot: 'Hot exposes', top: 'Top exposes' } as const;
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function FeedPage({ searchParams }: { searchParams: SearchParams }) {
+  const params = await searchParams;
+  const order = readFeedOrder(params);
+  const cursor = typeof params.cursor === 'string' ? params.cursor : undefined;
   const container = getContainer();
-  const page = await listExposes(container, { limit: 50 });
+  // A stale or foreign cursor in a link shows the first page rather than an error.
+  const page = await listExposes(container, { limit: PAGE_SIZE, cursor, order }).catch((err: unknown) => {
+    if (cursor && (err as { code?: string }).code === 'invalid_input') return listExposes(container, { limit: PAGE_SIZE, order });
+    throw err;
+  });
   const now = container.now().getTime();
   return (
     <section aria-labelledby="feed-heading">
       <div className="ec-feed__head">
-        <h1 id="feed-heading">Latest exposes</h1>
-        <span className="ec-muted">{page.exposes.length} live</span>
+        <h1 id="feed-heading">{HEADINGS[order.sort]}</h1>
+        <FeedOrderNav order={order} />
       </div>
       {page.exposes.length === 0 ? (
         <div className="ec-empty">
@@ -28,14 +43,14 @@ export default async function FeedPage() {
           </Link>
         </div>
       ) : (
-        <ol className="ec-feed">
-          {page.exposes.map(({ body, ...expose }) => (
-            <li key={expose.exposeId}>
-              {/* The card shows only the excerpt here; sending just that keeps the page smaller. */}
-              <RealTimeExposeCard expose={{ ...expose, body: excerpt(body) }} mode="feed" now={now} />
-            </li>
-          ))}
-        </ol>
+        // Cards get only the excerpt of each body: the page stays smaller.
+        <FeedList
+          order={order}
+          exposes={page.exposes.map((e) => ({ ...e, body: excerpt(e.body) }))}
+          nextCursor={page.nextCursor}
+          now={now}
+          pageSize={PAGE_SIZE}
+        />
       )}
     </section>
   );

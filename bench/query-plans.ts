@@ -151,6 +151,17 @@ async function runAppQueries(client: pg.ClientBase, scale: number): Promise<Reco
   await rec.as('feed page (cursor, middle of the feed)', () =>
     store.listFeed({ now, limit: 51, after: { createdAt: deepRow.createdAt, id: deepRow.id } }),
   );
+  const dayAgo = new Date(now.getTime() - 86_400_000);
+  const hotRow = (await rec.as('feed page: hot (first)', () => store.listFeed({ now, limit: 51, order: { sort: 'hot' } }))).at(-1)!;
+  await rec.as('feed page: hot (cursor)', () =>
+    store.listFeed({ now, limit: 51, order: { sort: 'hot' }, after: { createdAt: hotRow.createdAt, id: hotRow.id, hotRank: hotRow.hotRank } }),
+  );
+  await rec.as('feed page: top, all time (first)', () => store.listFeed({ now, limit: 51, order: { sort: 'top', since: null } }));
+  await rec.as('feed page: top, all time (cursor)', () =>
+    store.listFeed({ now, limit: 51, order: { sort: 'top', since: null }, after: { createdAt: deepRow.createdAt, id: deepRow.id, netVotes: deepRow.upvotes - deepRow.downvotes } }),
+  );
+  // The week's statement is the day's with another parameter: one recorded plan serves both.
+  await rec.as('feed top of the day (first)', () => store.listFeed({ now, limit: 51, order: { sort: 'top', since: dayAgo } }));
   await rec.as("feed: the session's votes on a page (findVotes)", () => store.findVotes(session, ids));
   await rec.as('metrics by ids (50)', () => store.findMetrics(ids, session));
   await rec.as('comments page (first)', () => store.listComments(HOT, { limit: 20 }));

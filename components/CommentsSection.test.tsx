@@ -4,6 +4,7 @@ import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Comment } from '@/lib/contracts/comments';
 import { MetricsEngineProvider } from '@/lib/hooks/MetricsEngineProvider';
+import type { LiveEventSource } from '@/lib/metrics-client/live-source';
 import { errorBody, json, snap, type FakeCall } from '@/lib/metrics-client/testing/fake-fetch';
 import { makeEngine } from '@/lib/metrics-client/testing/make-engine';
 import { CommentsSection } from './CommentsSection';
@@ -12,6 +13,27 @@ const c = (id: string, body: string): Comment => ({ id, exposeId: 'abc', body, a
 const advance = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
 const gets = (calls: FakeCall[]) => calls.filter((x) => x.method === 'GET');
 const items = () => screen.getAllByRole('listitem').map((li) => li.querySelector('.ec-comment__body')?.textContent);
+const box = () => screen.getByLabelText('Comment') as HTMLTextAreaElement;
+
+type Listener = (event: { data?: unknown }) => void;
+/** A fake EventSource class; the test plays the server. */
+function fakeEventSources() {
+  const instances: FakeSource[] = [];
+  class FakeSource implements LiveEventSource {
+    private readonly listeners = new Map<string, Listener[]>();
+    constructor(readonly url: string) {
+      instances.push(this);
+    }
+    addEventListener(type: string, listener: Listener): void {
+      this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+    }
+    close(): void {}
+    send(type: string, data: unknown): void {
+      for (const l of this.listeners.get(type) ?? []) l({ data: JSON.stringify(data) });
+    }
+  }
+  return { EventSource: FakeSource, last: () => instances.at(-1)! };
+}
 
 function setup(strict = false) {
   const t = makeEngine();
@@ -58,11 +80,14 @@ describe('CommentsSection', () => {
     expect(items()).toEqual(['brand new', 'old']);
     expect(screen.getByText('sending…')).toBeTruthy();
     expect(screen.getByRole('heading', { name: /Comments/ }).textContent).toBe('Comments (4)');
-    expect((screen.getByLabelText('Comment') as HTMLTextAreaElement).value).toBe('');
+    // The box keeps the text until the server has it; the button says it is on its way.
+    expect(box().value).toBe('brand new');
+    expect(screen.getByRole('button', { name: 'Posting…' })).toHaveProperty('disabled', true);
     const post = fake.last();
     expect(post.body).toEqual({ exposeId: 'abc', body: 'brand new', authorName: 'Bo' });
     await act(async () => post.respond(json(201, { ...snap('abc', 11, { comments: 4 }), comment: { ...c('9', 'brand new'), authorName: 'Bo' } })));
     expect(items()).toEqual(['brand new', 'old']);
+    expect(box().value).toBe('');
     expect(screen.queryByText('sending…')).toBeNull();
     expect(screen.getByRole('heading', { name: /Comments/ }).textContent).toBe('Comments (4)');
   });
@@ -83,19 +108,72 @@ describe('CommentsSection', () => {
     expect(fake.calls.filter((x) => x.method === 'POST')).toHaveLength(0);
   });
 
-  it('rolls a failed comment back, says so, and Retry re-sends it with the same key', async () => {
+  it('keeps a failed comment in the box and in the list as "not sent"; Retry re-sends it with the same key', async () => {
     const { fake } = setup();
     await act(async () => fake.last().respond(json(200, { comments: [], nextCursor: null })));
     fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'oops' } });
     fireEvent.click(screen.getByRole('button', { name: 'Post comment' }));
     const post = fake.last();
     await act(async () => post.respond(json(400, errorBody('invalid_input'))));
-    expect(screen.queryByText('oops')).toBeNull();
+    expect(box().value).toBe('oops');
+    expect(items()).toEqual(['oops']);
+    expect(screen.getByText('not sent')).toBeTruthy();
     const alert = screen.getByRole('alert');
     expect(alert.textContent).toContain('Your comment could not be posted.');
     fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
-    expect(screen.getByText('oops')).toBeTruthy();
+    expect(screen.getByText('sending…')).toBeTruthy();
+    const retry = fake.last();
+    expect(retry.headers['Idempotency-Key']).toBe(post.headers['Idempotency-Key']);
+    await act(async () => retry.respond(json(201, { ...snap('abc', 11, { comments: 4 }), comment: c('9', 'oops') })));
+    expect(items()).toEqual(['oops']);
+    expect(box().value).toBe('');
+  });
+
+  it('posting the unchanged text again after a failure retries that comment; Discard empties box and list', async () => {
+    const { fake } = setup();
+    await act(async () => fake.last().respond(json(200, { comments: [], nextCursor: null })));
+    fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'twice?' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Post comment' }));
+    const post = fake.last();
+    await act(async () => post.respond(json(400, errorBody('invalid_input'))));
+    fireEvent.click(screen.getByRole('button', { name: 'Post comment' }));
     expect(fake.last().headers['Idempotency-Key']).toBe(post.headers['Idempotency-Key']);
+    expect(items()).toEqual(['twice?']);
+    await act(async () => fake.last().respond(json(400, errorBody('invalid_input'))));
+    fireEvent.click(screen.getByRole('button', { name: 'Discard' }));
+    expect(box().value).toBe('');
+    expect(screen.queryByRole('listitem')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('shows comments from the live stream at once, in page order, and our own echo only once', async () => {
+    const es = fakeEventSources();
+    const t = makeEngine({ eventSource: es.EventSource });
+    t.engine.register(snap('abc', 10, { comments: 1 }, null));
+    render(
+      <MetricsEngineProvider engine={t.engine}>
+        <CommentsSection exposeId="abc" initialComments={[c('1', 'old')]} initialNextCursor="k1" />
+      </MetricsEngineProvider>,
+    );
+    await advance(1_000); // the stream opens after the registration settles
+    const live = (x: Comment) => act(() => es.last().send('comment', x));
+    await live({ ...c('5', 'from elsewhere'), createdAt: '2024-05-10T12:00:00.000Z' });
+    await live({ ...c('4', 'a bit earlier'), createdAt: '2024-05-10T11:30:00.000Z' });
+    await live({ ...c('5', 'from elsewhere'), createdAt: '2024-05-10T12:00:00.000Z' }); // a duplicate
+    expect(items()).toEqual(['from elsewhere', 'a bit earlier', 'old']);
+
+    fireEvent.change(screen.getByLabelText('Comment'), { target: { value: ' mine ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Post comment' }));
+    const post = t.fake.calls.find((x) => x.method === 'POST')!;
+    // The server publishes before it answers: our own comment comes back live first.
+    const stored = { ...c('9', 'mine'), authorName: 'Anonymous', createdAt: '2024-05-10T13:00:00.000Z' };
+    await live(stored);
+    expect(items()).toEqual([' mine ', 'from elsewhere', 'a bit earlier', 'old']);
+    await act(async () => post.respond(json(201, { ...snap('abc', 14, { comments: 4 }), comment: stored })));
+    expect(items()).toEqual(['mine', 'from elsewhere', 'a bit earlier', 'old']);
+    // "Load more" still follows the loaded pages' cursor.
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(t.fake.last().url).toBe('/api/expose/comments?exposeId=abc&limit=20&cursor=k1');
   });
 
   it('offers "Try again" when a page fails to load', async () => {

@@ -50,6 +50,29 @@ describe('ExposeCard', () => {
     expect([onUpvote, onDownvote, onShare].map((f) => f.mock.calls.length)).toEqual([1, 1, 1]);
   });
 
+  it('has one vote control: the pressed vote says how to undo it, the other does not', () => {
+    renderCard();
+    const up = screen.getByRole('button', { name: 'Upvote' });
+    expect(up.getAttribute('aria-pressed')).toBe('true');
+    const described = document.getElementById(up.getAttribute('aria-describedby') ?? '');
+    expect(described?.textContent).toBe('Click again to undo your vote.');
+    expect(screen.getByRole('button', { name: 'Downvote' }).getAttribute('aria-describedby')).toBeNull();
+    const group = screen.getByRole('group', { name: 'Vote' });
+    expect(within(group).getByText('4').getAttribute('data-metric')).toBe('netVotes');
+  });
+
+  it('links "N comments" to the comments, and leaves zero counts uncoloured', () => {
+    const { container } = renderCard({ metrics: metrics({ views: 1, comments: 0, upvotes: 0, downvotes: 0, shares: 0 }) });
+    const link = screen.getByRole('link', { name: '0 comments' });
+    expect(link.getAttribute('href')).toBe('/expose/abc#comments');
+    expect(container.querySelector('.ec-card__secondary')?.textContent).toBe('1 view · 0 shares · 0 up, 0 down');
+    for (const name of ['comments', 'upvotes', 'downvotes', 'shares']) {
+      expect(container.querySelector(`[data-metric="${name}"]`)?.className, name).toContain('ec-n--zero');
+    }
+    expect(container.querySelector('[data-metric="views"]')?.className).not.toContain('ec-n--zero');
+    expect(container.querySelector('[data-metric="netVotes"]')?.className).toContain('ec-score--zero');
+  });
+
   it('shows a quiet syncing indicator while something is unconfirmed', () => {
     const { rerender } = renderCard({ pendingCount: 1 });
     expect(screen.getByRole('status').textContent).toBe('syncing…');

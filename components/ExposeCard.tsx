@@ -31,21 +31,31 @@ export interface ExposeCardProps {
   onDismissError?: () => void;
 }
 
-const METRICS: ReadonlyArray<[MetricName, string]> = [
-  ['views', 'Views'],
-  ['comments', 'Comments'],
-  ['upvotes', 'Upvotes'],
-  ['downvotes', 'Downvotes'],
-  ['netVotes', 'Score'],
-  ['shares', 'Shares'],
-];
+const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
+/** A count in its own data-metric element (the live numbers tests and tools read), quiet when zero. */
+function Count({ name, value }: { name: MetricName; value: number }) {
+  return (
+    <span className={value === 0 ? 'ec-n ec-n--zero' : 'ec-n'} data-metric={name}>
+      {value}
+    </span>
+  );
+}
+
+/**
+ * One card, dense like a link aggregator's row: title, one line of excerpt, then one row with the
+ * vote control (▲ score ▼), age, time left, "N comments", and the secondary numbers in small text.
+ * All six numbers stay in the DOM, each in its `data-metric` element.
+ */
 export function ExposeCard(props: ExposeCardProps) {
   const { expose, metrics, myVote, now, mode = 'feed', pendingCount = 0, error, notice } = props;
   const Title = mode === 'page' ? 'h1' : 'h2';
   const href = `/expose/${encodeURIComponent(expose.exposeId)}`;
   const closed = expose.expired;
   const classes = ['ec-card', `ec-card--${mode}`, closed && 'ec-card--expired'].filter(Boolean).join(' ');
+  const undoId = `ec-undo-${expose.exposeId}`;
+  const net = metrics.netVotes;
+  const scoreTone = net > 0 ? 'ec-score--up' : net < 0 ? 'ec-score--down' : 'ec-score--zero';
   return (
     <article className={classes} data-expose-id={expose.exposeId} data-pending={pendingCount > 0 ? pendingCount : undefined}>
       <header className="ec-card__header">
@@ -54,7 +64,30 @@ export function ExposeCard(props: ExposeCardProps) {
             {expose.title}
           </Link>
         </Title>
-        <p className="ec-card__meta ec-muted">
+      </header>
+      {mode === 'page' ? (
+        <div className="ec-card__body">{expose.body}</div>
+      ) : (
+        <p className="ec-card__excerpt">{excerpt(expose.body)}</p>
+      )}
+      <div className="ec-card__row">
+        <div className="ec-votes" role="group" aria-label="Vote">
+          <button type="button" className="ec-vote ec-vote--up" aria-label="Upvote" aria-pressed={myVote === 'upvote'}
+            aria-describedby={myVote === 'upvote' ? undoId : undefined} disabled={closed} onClick={props.onUpvote}>
+            <span aria-hidden="true">▲</span>
+          </button>
+          <span className={`ec-score ${scoreTone}`} data-metric="netVotes" title="Score: upvotes minus downvotes">
+            {net}
+          </span>
+          <button type="button" className="ec-vote ec-vote--down" aria-label="Downvote" aria-pressed={myVote === 'downvote'}
+            aria-describedby={myVote === 'downvote' ? undoId : undefined} disabled={closed} onClick={props.onDownvote}>
+            <span aria-hidden="true">▼</span>
+          </button>
+          <span id={undoId} hidden>
+            Click again to undo your vote.
+          </span>
+        </div>
+        <p className="ec-card__meta">
           <time className="ec-card__age" dateTime={expose.createdAt} suppressHydrationWarning>
             {formatAge(expose.createdAt, now)}
           </time>
@@ -62,34 +95,22 @@ export function ExposeCard(props: ExposeCardProps) {
           <span className="ec-card__ttl" suppressHydrationWarning>
             {formatTimeLeft(expose.expiresAt, expose.expired, now)}
           </span>
+          <span aria-hidden="true"> · </span>
+          <Link className="ec-card__comments" href={`${href}#comments`}>
+            <Count name="comments" value={metrics.comments} /> {plural(metrics.comments, 'comment', 'comments')}
+          </Link>
         </p>
-      </header>
-      {mode === 'page' ? (
-        <div className="ec-card__body">{expose.body}</div>
-      ) : (
-        <p className="ec-card__excerpt">{excerpt(expose.body)}</p>
-      )}
-      <dl className="ec-card__metrics">
-        {METRICS.map(([name, label]) => (
-          <div key={name} className={`ec-metric ec-metric--${name}`}>
-            <dt className="ec-metric__label">{label}</dt>
-            <dd className="ec-metric__value" data-metric={name}>
-              {metrics[name]}
-            </dd>
-          </div>
-        ))}
-      </dl>
-      <div className="ec-card__actions">
-        <button type="button" className="ec-button ec-vote ec-vote--up" aria-pressed={myVote === 'upvote'} disabled={closed} onClick={props.onUpvote}>
-          <span aria-hidden="true" className="ec-vote__icon">▲</span> Upvote
-        </button>
-        <button type="button" className="ec-button ec-vote ec-vote--down" aria-pressed={myVote === 'downvote'} disabled={closed} onClick={props.onDownvote}>
-          <span aria-hidden="true" className="ec-vote__icon">▼</span> Downvote
-        </button>
-        <button type="button" className="ec-button ec-share" disabled={closed} onClick={props.onShare}>
+        <p className="ec-card__secondary">
+          <Count name="views" value={metrics.views} /> {plural(metrics.views, 'view', 'views')}
+          <span aria-hidden="true"> · </span>
+          <Count name="shares" value={metrics.shares} /> {plural(metrics.shares, 'share', 'shares')}
+          <span aria-hidden="true"> · </span>
+          <Count name="upvotes" value={metrics.upvotes} /> up, <Count name="downvotes" value={metrics.downvotes} /> down
+        </p>
+        <button type="button" className="ec-share" disabled={closed} onClick={props.onShare}>
           Share
         </button>
-        <span className="ec-card__status ec-muted" role="status">
+        <span className="ec-card__status" role="status">
           {notice && <span className="ec-card__notice">{notice}</span>}
           {pendingCount > 0 && <span className="ec-card__sync">syncing…</span>}
         </span>

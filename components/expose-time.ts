@@ -14,7 +14,10 @@ export function formatAge(createdAt: string, now: number): string {
   return new Date(at).toISOString().slice(0, 10);
 }
 
-/** "no expiry", "expired", or "expires in 45m" / "expires in 3h" / "expires in 2d". */
+/**
+ * "no expiry", "expired", or "expires in 45m" / "expires in 3h" / "expires in 2d". Rounded to the
+ * nearest unit (minutes up): a 12-hour expose reads "expires in 12h" right after publishing, not 11h.
+ */
 export function formatTimeLeft(expiresAt: string | null, expired: boolean, now: number): string {
   if (expired) return 'expired';
   if (expiresAt === null) return 'no expiry';
@@ -23,8 +26,9 @@ export function formatTimeLeft(expiresAt: string | null, expired: boolean, now: 
   const ms = at - now;
   if (ms <= 0) return 'expired';
   if (ms < HOUR) return `expires in ${Math.max(1, Math.ceil(ms / MINUTE))}m`;
-  if (ms < 2 * DAY) return `expires in ${Math.floor(ms / HOUR)}h`;
-  return `expires in ${Math.floor(ms / DAY)}d`;
+  const hours = Math.round(ms / HOUR);
+  if (hours < 48) return `expires in ${hours}h`;
+  return `expires in ${Math.round(ms / DAY)}d`;
 }
 
 /**

@@ -114,12 +114,15 @@ test('a posted comment shows at once as text, moves the count and survives a rel
   await expect(item).toContainText('sending…');
   await expect(count).toHaveText('1');
   await expect(section.getByRole('heading', { name: 'Comments (1)' })).toBeVisible();
-  await expect(section.getByLabel('Comment', { exact: true })).toHaveValue('');
+  // The box keeps the text until the server has the comment (nothing typed is lost if it fails).
+  await expect(section.getByLabel('Comment', { exact: true })).toHaveValue(text);
+  await expect(section.getByRole('button', { name: 'Posting…' })).toBeDisabled();
 
   const created = page.waitForResponse('**/api/expose/comments');
   post.release();
   expect((await created).status()).toBe(201);
   await expect(item).not.toContainText('sending…');
+  await expect(section.getByLabel('Comment', { exact: true })).toHaveValue('');
   await page.unroute('**/api/expose/comments');
 
   await openExpose(page, expose.exposeId);

@@ -11,5 +11,7 @@ if (!process.env.DATABASE_URL) {
 process.env.NODE_ENV = 'production';
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 process.env.HOST = '127.0.0.1';
-process.env.LOG_LEVEL ??= 'warn';
+process.env.LOG_LEVEL ??= 'info';
+// e2e/admin-login.spec.ts logs in with it (e2e/support/admin.ts has the same literal).
+process.env.ADMIN_TOKEN ??= 'e2e-admin-token-0123456789abcdef';
 await import('../dist/server.mjs');

@@ -54,7 +54,7 @@ export function NewExposeForm() {
       });
       const payload: unknown = await res.json().catch(() => null);
       if (res.ok && payload && typeof payload === 'object' && 'exposeId' in payload) {
-        router.push(`/expose/${String(payload.exposeId)}`);
+        router.push(`/expose/${String(payload.exposeId)}?published=1`);
         router.refresh();
         return;
       }

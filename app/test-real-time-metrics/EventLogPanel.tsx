@@ -40,8 +40,10 @@ export function EventLogPanel({ rig }: { rig: DebugRig }) {
           Clear log
         </button>
       </div>
-      {/* role="log": a screen reader hears new entries without the list stealing focus. */}
-      <ol ref={box} className="ec-debug__log" role="log" aria-label="Event log" tabIndex={0} onScroll={onScroll}>
+      {/* role="log" (on a wrapper, so the list keeps its list semantics): a screen reader hears new
+          entries without the list stealing focus. */}
+      <div role="log" aria-label="Event log">
+      <ol ref={box} className="ec-debug__log" aria-label="Event log entries" tabIndex={0} onScroll={onScroll}>
         {log.length === 0 && <li className="ec-debug__entry ec-muted">No events yet.</li>}
         {log.map(({ seq, event }) => (
           <li key={seq} className={`ec-debug__entry ec-debug__entry--${tone(event)}`} data-event-type={event.type}>
@@ -53,6 +55,7 @@ export function EventLogPanel({ rig }: { rig: DebugRig }) {
           </li>
         ))}
       </ol>
+      </div>
     </section>
   );
 }

@@ -31,3 +31,5 @@ export const normalizedText = (name: string, max: number) =>
         .min(1, `${name} must not be empty`)
         .refine((s) => textLength(s) <= max, `${name} must be at most ${max} characters`),
     );
+
+export const healthSchema = z.object({ ok: z.literal(true) });

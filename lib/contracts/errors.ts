@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const ERROR_CODES = [
   'invalid_json',
   'invalid_input',
+  'unauthorized',
+  'forbidden',
   'forbidden_origin',
   'not_found',
   'expired',

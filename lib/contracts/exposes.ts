@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { exposeIdSchema, normalizedText } from './common';
+import { FEED_SORTS, TOP_WINDOWS } from './feed-order';
 import { metricsSchema } from './metrics';
 
 export const createExposeRequestSchema = z
@@ -14,6 +15,9 @@ export type CreateExposeRequest = z.infer<typeof createExposeRequestSchema>;
 export const listExposesQuerySchema = z.object({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(50).default(20),
+  sort: z.enum(FEED_SORTS).default('new'),
+  /** Only read with sort=top. */
+  t: z.enum(TOP_WINDOWS).default('day'),
 });
 
 export const exposeParamsSchema = z.object({ id: exposeIdSchema });

@@ -38,6 +38,7 @@ export const shareRequestSchema = z
 export const metricsQuerySchema = z.object({
   ids: z
     .string()
+    .describe('Comma-separated expose ids, 1-100')
     .transform((s) => s.split(',').filter((x) => x.length > 0))
     .pipe(z.array(exposeIdSchema).min(1).max(100)),
 });

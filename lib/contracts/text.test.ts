@@ -20,6 +20,7 @@ describe('normalizeText', () => {
     ['ZWJ after a variation selector stays', RAINBOW_FLAG, RAINBOW_FLAG],
     ['ZWNJ between Persian letters stays', 'می\u200Cخواهم', 'می\u200Cخواهم'],
     ['stray joiners go', '\u200Da \u200C\u200Db\u200D', 'a b'],
+    ['a joiner next to what NFC composes into a symbol goes (← + U+0338 is ↚)', '\u2190\u0338\u200C\u00A9', '\u219A\u00A9'],
     ['a lone high surrogate goes', 'a\uD83Db', 'ab'],
     ['a lone low surrogate goes', 'a\uDE00b', 'ab'],
     ['a reversed pair goes', 'a\uDE00\uD83Db', 'ab'],

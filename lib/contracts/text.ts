@@ -28,10 +28,16 @@ export function normalizeText(input: string): string {
   let s = input.replace(LONE_SURROGATE, '');
   s = s.replace(/\r\n?|[\u2028\u2029]/g, '\n');
   s = s.replace(CONTROL, '').replace(INVISIBLE, '');
-  // One pass: the look-arounds see the text before removal, so a run of joiners goes as a whole.
-  s = s.replace(STRAY_JOINER, '');
-  // NFC after the removals, which may bring a base letter and its combining mark together.
-  return s.normalize('NFC').trim();
+  // The look-arounds see the text before removal, so a run of joiners goes as a whole. NFC after the
+  // removals, which may bring a base and its combining mark together; and that composed character
+  // may not be joinable (← + U+0338 is ↚, a symbol), so repeat until nothing changes. Each round
+  // that changes anything makes the text shorter, so this ends (fast-check found the case).
+  let before: string;
+  do {
+    before = s;
+    s = s.replace(STRAY_JOINER, '').normalize('NFC');
+  } while (s !== before);
+  return s.trim();
 }
 
 /** Length as people and PostgreSQL count it: code points (an emoji is 1, not 2 UTF-16 units). */

@@ -1,8 +1,10 @@
 import type { CommentsPage } from '@/lib/contracts/comments';
 import type { MetricsSnapshot } from '@/lib/contracts/metrics';
 import type { Comment } from '@/lib/contracts/comments';
+import type { Expose, ExposesPage } from '@/lib/contracts/exposes';
+import { feedHref, type FeedOrder } from '@/lib/contracts/feed-order';
 import type { PendingOp } from './operations';
-import { readComment, readSnapshot } from './snapshot';
+import { readComment, readExpose, readSnapshot } from './snapshot';
 import { toVoteType } from './vote-transition';
 
 /** One HTTP call the engine makes (API.md). */
@@ -71,4 +73,19 @@ export function readCommentsPage(body: unknown): CommentsPage | null {
   if (!comments.every((c): c is Comment => c !== null)) return null;
   const nextCursor = typeof b.nextCursor === 'string' ? b.nextCursor : null;
   return { comments, nextCursor };
+}
+
+/** The next page of the feed in `order` (the query of its page URL, on the API path). */
+export function listExposesRequest(order: FeedOrder, opts: { limit: number; cursor: string }): HttpRequest {
+  const q = new URLSearchParams(feedHref(order, opts.cursor).slice(2));
+  q.set('limit', String(opts.limit));
+  return { method: 'GET', path: `/api/exposes?${q.toString()}` };
+}
+
+export function readExposesPage(body: unknown): ExposesPage | null {
+  const b = body as { exposes?: unknown; nextCursor?: unknown } | null;
+  if (!b || !Array.isArray(b.exposes)) return null;
+  const exposes = b.exposes.map(readExpose);
+  if (!exposes.every((e): e is Expose => e !== null)) return null;
+  return { exposes, nextCursor: typeof b.nextCursor === 'string' ? b.nextCursor : null };
 }

@@ -1,6 +1,8 @@
 import type { Comment, CommentsPage } from '@/lib/contracts/comments';
 import type { MetricsSnapshot, MyVote, ShareChannel } from '@/lib/contracts/metrics';
-import { listCommentsRequest, readCommentsPage } from './endpoints';
+import type { ExposesPage } from '@/lib/contracts/exposes';
+import type { FeedOrder } from '@/lib/contracts/feed-order';
+import { listCommentsRequest, listExposesRequest, readCommentsPage, readExposesPage } from './endpoints';
 import { createEmitter, type EngineEvent } from './events';
 import { ExposeStore } from './expose-store';
 import type { LiveEventSourceConstructor } from './live-source';
@@ -101,6 +103,9 @@ export class MetricsEngine {
     const host = {
       ids: () => this.refresh.trackedIds(),
       apply: (s: MetricsSnapshot) => this.applyServerSnapshot(s, 'live'),
+      comment: (c: Comment) => {
+        if (!this.isDisposed) this.store.dispatch(c.exposeId, { type: 'comment_received', comment: c });
+      },
       // The stream has no myVote (another tab may have voted) and events were missed: refresh once,
       // unless a refresh already started since (coming back to the tab refreshes by itself).
       recovered: (since: number) => {
@@ -223,6 +228,11 @@ export class MetricsEngine {
   /** GET /api/expose/comments (newest first), with the engine's timeout and retry policy. */
   listComments(exposeId: string, opts: { limit?: number; cursor?: string | null } = {}): Promise<RunResult<CommentsPage>> {
     return runWithRetries(listCommentsRequest(exposeId, opts), readCommentsPage, this.deps);
+  }
+
+  /** GET /api/exposes: the feed page after `cursor` in `order`, with the engine's timeout and retries. */
+  listExposes(order: FeedOrder, opts: { limit: number; cursor: string }): Promise<RunResult<ExposesPage>> {
+    return runWithRetries(listExposesRequest(order, opts), readExposesPage, this.deps);
   }
 
   /** Cancels every timer, aborts every request in flight and resolves every waiting promise (false). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLiveEvent, streamUrls } from './live-source';
+import { readLiveComment, readLiveEvent, streamUrls } from './live-source';
 
 describe('streamUrls', () => {
   it('sorts and de-duplicates the ids, so the same set always gives the same URL', () => {
@@ -25,5 +25,20 @@ describe('readLiveEvent', () => {
     ['not a string', { exposeId: 'a' }, null],
   ])('%s', (_, data, expected) => {
     expect(readLiveEvent(data)).toEqual(expected);
+  });
+});
+
+describe('readLiveComment', () => {
+  const comment = { id: 'c1', exposeId: 'a', body: 'hi', authorName: 'Ann', createdAt: '2024-05-10T11:00:00.000Z' };
+  it.each([
+    ['a comment object', JSON.stringify(comment), comment],
+    ['extra fields (dropped)', JSON.stringify({ ...comment, sessionId: 's' }), comment],
+    ['a missing field', JSON.stringify({ ...comment, body: undefined }), null],
+    ['a field of the wrong type', JSON.stringify({ ...comment, authorName: 1 }), null],
+    ['a date that is not one', JSON.stringify({ ...comment, createdAt: 'soon' }), null],
+    ['not JSON', 'hello', null],
+    ['JSON null', 'null', null],
+  ])('%s', (_, data, expected) => {
+    expect(readLiveComment(data)).toEqual(expected);
   });
 });

@@ -1,10 +1,14 @@
+import type { Comment } from '@/lib/contracts/comments';
 import type { MetricsSnapshot } from '@/lib/contracts/metrics';
 import { readSnapshot } from './snapshot';
 
 /** What the engine uses of the browser's EventSource; tests pass a fake class. */
 export interface LiveEventSource {
-  /** 'metrics' carries one metrics object as JSON in `data`; 'error' means the connection broke. */
-  addEventListener(type: 'metrics' | 'error', listener: (event: { data?: unknown }) => void): void;
+  /**
+   * 'metrics' carries one metrics object as JSON in `data`, 'comment' one new comment object;
+   * 'error' means the connection broke.
+   */
+  addEventListener(type: 'metrics' | 'comment' | 'error', listener: (event: { data?: unknown }) => void): void;
   close(): void;
 }
 
@@ -30,16 +34,31 @@ export function streamUrls(ids: Iterable<string>, maxIds: number, baseUrl = ''):
  * Reads the data of one `event: metrics`; null when it is not a metrics object. A `myVote` is
  * dropped even if present: the stream is the same for every visitor, so it cannot know the caller's.
  */
-export function readLiveEvent(data: unknown): MetricsSnapshot | null {
+function parseData(data: unknown): unknown {
   if (typeof data !== 'string') return null;
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(data);
+    return JSON.parse(data);
   } catch {
     return null;
   }
-  const snapshot = readSnapshot(parsed);
+}
+
+export function readLiveEvent(data: unknown): MetricsSnapshot | null {
+  const snapshot = readSnapshot(parseData(data));
   if (!snapshot) return null;
   const { exposeId, version, metrics } = snapshot;
   return { exposeId, version, metrics };
+}
+
+const COMMENT_FIELDS = ['id', 'exposeId', 'body', 'authorName', 'createdAt'] as const;
+
+/** Reads the data of one `event: comment`; null unless it is a comment object with a valid date. */
+export function readLiveComment(data: unknown): Comment | null {
+  const parsed = parseData(data);
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const record = parsed as Record<string, unknown>;
+  if (!COMMENT_FIELDS.every((k) => typeof record[k] === 'string')) return null;
+  const c = record as Record<(typeof COMMENT_FIELDS)[number], string>;
+  if (Number.isNaN(Date.parse(c.createdAt))) return null;
+  return { id: c.id, exposeId: c.exposeId, body: c.body, authorName: c.authorName, createdAt: c.createdAt };
 }

@@ -1,5 +1,6 @@
+import type { Comment } from '@/lib/contracts/comments';
 import type { MetricsSnapshot } from '@/lib/contracts/metrics';
-import { readLiveEvent, streamUrls, type LiveEventSource, type LiveEventSourceConstructor } from './live-source';
+import { readLiveComment, readLiveEvent, streamUrls, type LiveEventSource, type LiveEventSourceConstructor } from './live-source';
 import { liveReconnectDelayMs, type MetricsPolicy } from './policy';
 import type { EnvironmentSignals } from './signals';
 import type { TimerSet } from './timers';
@@ -17,6 +18,8 @@ export interface LiveHost {
   /** The exposes registered on the page right now. */
   ids(): readonly string[];
   apply(snapshot: MetricsSnapshot): void;
+  /** A comment committed on one of the ids (by anyone, the caller included). */
+  comment(comment: Comment): void;
   /** Live again after being down or paused since `since`: events in between were missed. */
   recovered(since: number): void;
   statusChanged(status: LiveStatus): void;
@@ -122,6 +125,10 @@ export class LiveStream {
   private connect(url: string): Source {
     const source: Source = { url, es: new this.deps.EventSource(url), live: false, closed: false };
     source.es.addEventListener('metrics', (e) => this.onMetrics(source, e.data));
+    source.es.addEventListener('comment', (e) => {
+      const comment = source.closed ? null : readLiveComment(e.data);
+      if (comment) this.host.comment(comment);
+    });
     source.es.addEventListener('error', () => {
       if (!source.closed) this.fail();
     });

@@ -25,7 +25,10 @@ export interface ExposeState {
   ops: readonly PendingOp[];
   /** The last final failure of a person's op; cleared by retry, dismiss or a later ack of that kind. */
   error: OpFailure | null;
-  /** Comments created through this engine, newest first. */
+  /**
+   * Comments created through this engine or heard on the live stream since the page loaded, newest
+   * first (by createdAt, then id, as the server pages them), each once, at most MAX_NEW_COMMENTS.
+   */
   createdComments: readonly Comment[];
   /** Guard: at most one view op per expose per engine lifetime. */
   viewRequested: boolean;
@@ -41,7 +44,20 @@ export type ExposeAction =
   | { type: 'op_acked'; opId: string; snapshot: MetricsSnapshot; comment?: Comment }
   | { type: 'op_failed'; opId: string; code: string; message: string; at: number }
   | { type: 'op_dropped'; opId: string }
+  | { type: 'comment_received'; comment: Comment }
   | { type: 'error_cleared' };
+
+/** A page that stays open under a busy thread keeps this many new comments; older ones are in the pages. */
+export const MAX_NEW_COMMENTS = 500;
+
+/** The server's page order: created_at desc, id desc. */
+export const newestFirst = (a: Comment, b: Comment): number =>
+  a.createdAt === b.createdAt ? (a.id < b.id ? 1 : a.id > b.id ? -1 : 0) : a.createdAt < b.createdAt ? 1 : -1;
+
+function withComment(list: readonly Comment[], comment: Comment): readonly Comment[] {
+  if (list.some((c) => c.id === comment.id)) return list;
+  return [...list, comment].sort(newestFirst).slice(0, MAX_NEW_COMMENTS);
+}
 
 export function initialExposeState(exposeId: string, snapshot?: MetricsSnapshot): ExposeState {
   const confirmed = snapshot
@@ -119,6 +135,10 @@ export function reduceExpose(s: ExposeState, a: ExposeAction): ExposeState {
     }
     case 'op_dropped':
       return removeOp(s, a.opId);
+    case 'comment_received': {
+      const createdComments = withComment(s.createdComments, a.comment);
+      return createdComments === s.createdComments ? s : { ...s, createdComments };
+    }
     case 'error_cleared':
       return s.error ? { ...s, error: null } : s;
   }
@@ -128,8 +148,7 @@ function acked(s: ExposeState, a: Extract<ExposeAction, { type: 'op_acked' }>): 
   const op = s.ops.find((o) => o.id === a.opId);
   if (!op) return offer(s, a.snapshot);
   const ops = s.ops.map((o) => (o.id === a.opId ? { ...o, phase: 'acked' as const, ackVersion: a.snapshot.version } : o));
-  const createdComments =
-    a.comment && !s.createdComments.some((c) => c.id === a.comment?.id) ? [a.comment, ...s.createdComments] : s.createdComments;
+  const createdComments = a.comment ? withComment(s.createdComments, a.comment) : s.createdComments;
   const error = s.error?.op.kind === op.kind ? null : s.error;
   // Marking acked, offering the reply and folding happen in this one transition, so the op's
   // effect is never shown on top of a reply that already contains it.

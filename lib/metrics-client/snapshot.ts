@@ -1,5 +1,6 @@
 import type { Metrics, MetricsSnapshot, MyVote } from '@/lib/contracts/metrics';
 import type { Comment } from '@/lib/contracts/comments';
+import type { Expose } from '@/lib/contracts/exposes';
 
 /**
  * What the server last confirmed for one expose. Metrics and the caller's vote carry separate
@@ -70,4 +71,14 @@ export function readComment(v: unknown): Comment | null {
   const { id, exposeId, body, authorName, createdAt } = v;
   if ([id, exposeId, body, authorName, createdAt].some((x) => typeof x !== 'string')) return null;
   return { id, exposeId, body, authorName, createdAt } as Comment;
+}
+
+/** Reads an expose object (API.md) from an untrusted body; null when it is not one. */
+export function readExpose(v: unknown): Expose | null {
+  const snapshot = readSnapshot(v);
+  if (!snapshot || !isRecord(v)) return null;
+  const { title, body, createdAt, expiresAt, expired } = v;
+  if (typeof title !== 'string' || typeof body !== 'string' || typeof createdAt !== 'string') return null;
+  if ((expiresAt !== null && typeof expiresAt !== 'string') || typeof expired !== 'boolean') return null;
+  return { ...snapshot, title, body, createdAt, expiresAt, expired };
 }

@@ -1,5 +1,7 @@
 import type { Comment } from '@/lib/contracts/comments';
 import type { Metrics, MetricsSnapshot, MyVote } from '@/lib/contracts/metrics';
+import { DEFAULT_AUTHOR_NAME } from '@/lib/contracts/comment-author';
+import { normalizeText } from '@/lib/contracts/text';
 import type { OpFailure } from './operations';
 import { initialExposeState, type ExposeState } from './reducer';
 import { applyVoteTransition } from './vote-transition';
@@ -28,8 +30,30 @@ export interface ExposeView {
   error: OpFailure | null;
   /** Newest first. */
   pendingComments: readonly PendingComment[];
-  /** Comments created here and confirmed, newest first. */
+  /**
+   * Comments created here and confirmed, or heard live, newest first; without those that are
+   * probably a pending comment of ours already (pendingComments shows them once).
+   */
   createdComments: readonly Comment[];
+}
+
+
+/**
+ * Our own comment can come back on the live stream before its POST is answered: the server commits,
+ * publishes, then replies. Until the reply (which carries the id) arrives, a live comment with the
+ * same stored text and name as one of our pending comments is taken to be it, once per pending one.
+ * Were it someone else's identical comment, it shows as soon as our reply arrives.
+ */
+function withoutOwnEchoes(created: readonly Comment[], pending: readonly PendingComment[]): readonly Comment[] {
+  if (pending.length === 0 || created.length === 0) return created;
+  const hidden = new Set<string>();
+  for (const p of pending) {
+    const body = normalizeText(p.body);
+    const author = p.authorName ? normalizeText(p.authorName) : DEFAULT_AUTHOR_NAME;
+    const echo = created.find((c) => !hidden.has(c.id) && c.body === body && c.authorName === author);
+    if (echo) hidden.add(echo.id);
+  }
+  return hidden.size === 0 ? created : created.filter((c) => !hidden.has(c.id));
 }
 
 /**
@@ -71,7 +95,7 @@ export function deriveView(s: ExposeState): ExposeView {
     pendingCount: visible,
     error: s.error,
     pendingComments,
-    createdComments: s.createdComments,
+    createdComments: withoutOwnEchoes(s.createdComments, pendingComments),
   };
 }
 

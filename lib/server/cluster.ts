@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { serveClusterMetrics } from './observability/cluster-metrics';
 
 /**
  * WEB_CONCURRENCY=N > 1: this (primary) process forks N workers that share the port (node:cluster
@@ -7,6 +8,8 @@ import cluster from 'node:cluster';
  */
 export function runPrimary(workers: number, log: (msg: string) => void, shutdownTimeoutMs: number): void {
   let stopping = false;
+  // GET /api/metrics on any worker asks this process for every worker's series.
+  serveClusterMetrics();
   const fork = (seedDemo: boolean) => cluster.fork({ EC_WORKER_SEEDS: seedDemo ? '1' : '0' });
   // Only the first worker seeds demo content, so two workers never seed the same empty database.
   for (let i = 0; i < workers; i++) fork(i === 0);

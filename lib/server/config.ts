@@ -38,6 +38,8 @@ const envSchema = z.object({
   /** A Redis command unanswered this long falls back (rate limits to memory; fan-out parks it). */
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
+  /** Guards /api/metrics and admin pages; unset = loopback only (docs/SECURITY.md "Admin access"). */
+  ADMIN_TOKEN: z.string().min(24, 'ADMIN_TOKEN must be at least 24 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * Connections per process. 10: on 2 cores 5/10/20/40 served the hot views, votes and health
@@ -98,6 +100,7 @@ export interface AppConfig {
   redisCommandTimeoutMs: number;
   redisConnectTimeoutMs: number;
   trustProxy: boolean;
+  adminToken?: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   dbPoolSize: number;
   /** Worker processes (node:cluster); more than 1 needs DATABASE_URL and REDIS_URL. */
@@ -166,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     redisConnectTimeoutMs: 2_000,
     trustProxy: e.TRUST_PROXY === '1',
+    adminToken: e.ADMIN_TOKEN,
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
     webConcurrency: e.WEB_CONCURRENCY,

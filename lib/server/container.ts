@@ -12,6 +12,8 @@ import { startMaintenance, type MaintenanceLog } from './domain/maintenance';
 import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
 import { createRateLimits, type RateLimits } from './http/rate-limits';
 import { createDrainState, type DrainState } from './lifecycle/drain-state';
+import { throttledErrorLog, type WarnLog } from './logging';
+import { createTelemetry, type Telemetry } from './observability/telemetry';
 import type { MetricsBus } from './live/bus';
 import { createMemoryBus } from './live/memory-bus';
 import { createRedisBus } from './live/redis-bus';
@@ -43,6 +45,8 @@ export interface Container {
   bus: MetricsBus;
   /** Votes and views: coalesced per expose into one transaction per batch, or one per request. */
   hotWrites: HotWrites;
+  /** The one metrics registry of this process (GET /api/metrics). */
+  telemetry: Telemetry;
   /** Set when shutdown begins: readiness fails and new requests get 503 (lib/server/lifecycle). */
   drain: DrainState;
   /** Waits for accepted hot writes, then closes the bus, Redis and the store. */
@@ -82,26 +86,45 @@ export interface ContainerOverrides {
   /** Off in tests that call runMaintenance themselves; default on. */
   maintenance?: boolean;
   bus?: MetricsBus;
-  /** Where background work (maintenance) reports failures: the process's logger. */
-  log?: MaintenanceLog;
+  /** The process's logger: maintenance failures (absent: stderr) and dependency errors (Redis; absent: nowhere). */
+  log?: MaintenanceLog & Partial<WarnLog>;
+  telemetry?: Telemetry;
 }
+
+const warnLogOf = (log: Partial<WarnLog> | undefined): WarnLog | undefined =>
+  log?.warn ? { warn: log.warn.bind(log) } : undefined;
 
 /** Without a logger given (scripts), failures still reach stderr. */
 const stderrLog: MaintenanceLog = { error: (obj, msg) => console.error(msg, obj) };
 
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
   const sessionSecrets = resolveSessionSecrets(config);
+  const telemetry = overrides.telemetry ?? createTelemetry({ clusterWorker: config.webConcurrency > 1 });
   const store = overrides.store ?? (await openConfiguredStore(config));
+  store.observeQueries?.(telemetry.db);
   const redisTimeouts = { commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs };
   const redis = config.redisUrl ? openRedis(config.redisUrl, redisTimeouts) : undefined;
-  // A Redis outage must not crash the process; the limits fall back to memory meanwhile.
-  redis?.on('error', () => {});
+  // A Redis outage must not crash the process (the limits fall back to memory meanwhile); ioredis
+  // reports every reconnect attempt, so the log gets at most one line per 30 s.
+  redis?.on('error', throttledErrorLog(warnLogOf(overrides.log), 'redis error (rate limits)'));
   const now = overrides.now ?? (() => new Date());
-  const bus = overrides.bus ?? (config.redisUrl ? createRedisBus({ url: config.redisUrl, ...redisTimeouts }) : createMemoryBus());
+  const live = telemetry.live;
+  const bus =
+    overrides.bus ??
+    (config.redisUrl
+      ? createRedisBus({
+          url: config.redisUrl,
+          ...redisTimeouts,
+          probe: live,
+          onError: throttledErrorLog(warnLogOf(overrides.log), 'live bus error'),
+        })
+      : createMemoryBus({ probe: live }));
   // Expired view de-dup rows, old salts and idempotency keys: once now, then on an unref'd timer
   // stopped on close.
   const stopMaintenance =
-    overrides.maintenance === false ? async () => {} : startMaintenance({ store, now }, { log: overrides.log ?? stderrLog });
+    overrides.maintenance === false
+      ? async () => {}
+      : startMaintenance({ store, now }, { log: overrides.log ?? stderrLog, probe: telemetry.maintenance });
   const caps: IpCaps = { votes: config.freeVotesPerIp, views: config.maxViewsPerIp, shares: config.freeSharesPerIp };
   const audit = createAuditRecorder({ store, now, intervalMs: 1000, onError: (err) => (overrides.log ?? stderrLog).error({ err }, 'audit flush failed') });
   const container: Container = {
@@ -117,8 +140,9 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     newExposeId,
     viewers: createViewerHasher({ store }),
     bus,
+    telemetry,
     hotWrites: createHotWrites(
-      { store, now, bus, caps, audit },
+      { store, now, bus, caps, audit, probe: telemetry.writePath },
       {
         path: config.writePath,
         windowMs: config.writeBatchWindowMs,
@@ -139,6 +163,11 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
       await store.close();
     },
   };
+  telemetry.watch({
+    queueDepth: () => container.hotWrites.pendingCount(),
+    pool: () => store.poolStats?.(),
+    redis: () => (redis ? { commands: redis.status === 'ready', ...bus.connections?.() } : {}),
+  });
   if (config.seedDemo) await seedIfEmpty({ store, now, newId: newExposeId });
   return container;
 }

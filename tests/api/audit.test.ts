@@ -103,11 +103,26 @@ for (const database of testDatabases()) {
       expect((await t.container.store.findExpose(id))!.shares).toBe(11);
     });
 
-    it('answers only on this machine for now (404 from elsewhere)', async () => {
+    it('is admin only: without ADMIN_TOKEN loopback passes and others get 403', async () => {
       const id = await seedExpose(t.container.store);
-      expect((await audit(id, '203.0.113.9')).statusCode).toBe(404);
+      expect((await audit(id, '203.0.113.9')).statusCode).toBe(403);
       expect((await audit(id, '::1')).statusCode).toBe(200);
       expect((await audit('no-such-expose')).statusCode).toBe(404);
+    });
+
+    it('with ADMIN_TOKEN: the bearer token from anywhere, 401 without it even on loopback', async () => {
+      const token = 'audit-test-admin-token-0123456789';
+      const admin = await createTestApp(t.container.store, { env: { ADMIN_TOKEN: token }, overrides: { maintenance: false } });
+      try {
+        const id = await seedExpose(t.container.store);
+        const get = (remoteAddress: string, headers: Record<string, string> = {}) =>
+          admin.app.inject({ method: 'GET', url: `/api/expose/audit?exposeId=${id}`, remoteAddress, headers });
+        expect((await get('203.0.113.9', { authorization: `Bearer ${token}` })).statusCode).toBe(200);
+        expect((await get('127.0.0.1')).statusCode).toBe(401);
+        expect((await get('203.0.113.9', { authorization: 'Bearer wrong' })).statusCode).toBe(401);
+      } finally {
+        await admin.close();
+      }
     });
   });
 }

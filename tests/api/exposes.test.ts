@@ -64,6 +64,31 @@ for (const database of testDatabases()) {
       expect(expired.json()).toMatchObject({ expired: true });
     });
 
+    it('sorts by ?sort=hot and ?sort=top&t=…, pages each with its own cursor, refuses unknown orders and foreign cursors', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await create({ title: `sorted ${i}`, body: 'b' })).json().exposeId);
+      // The oldest of the three gets two upvotes (two sessions): first in "top" and in "hot" (in the
+      // hot rank 1 vote weighs like 0, log10(2) like 3.75 h of youth).
+      for (let i = 0; i < 2; i++) {
+        const vote = await t.app.inject({ method: 'POST', url: '/api/expose/vote', headers: json, payload: { exposeId: ids[0], voteType: 'upvote' } });
+        expect(vote.json().metrics.upvotes).toBe(i + 1);
+      }
+      for (const query of ['sort=hot', 'sort=top&t=day', 'sort=top&t=week', 'sort=top&t=all']) {
+        const first = (await t.app.inject({ method: 'GET', url: `/api/exposes?${query}&limit=1` })).json();
+        expect(first.exposes.map((e: { exposeId: string }) => e.exposeId), query).toEqual([ids[0]]);
+        const next = await t.app.inject({ method: 'GET', url: `/api/exposes?${query}&limit=1&cursor=${first.nextCursor}` });
+        expect(next.statusCode, query).toBe(200);
+        expect(next.json().exposes[0].exposeId).not.toBe(ids[0]);
+        const foreign = await t.app.inject({ method: 'GET', url: `/api/exposes?limit=1&cursor=${first.nextCursor}` });
+        expect(foreign.statusCode, query).toBe(400);
+      }
+      for (const bad of ['sort=best', 'sort=top&t=year']) {
+        const res = await t.app.inject({ method: 'GET', url: `/api/exposes?${bad}` });
+        expect(res.statusCode, bad).toBe(400);
+        expect(res.json()).toMatchObject({ error: { code: 'invalid_input' } });
+      }
+    });
+
     it('gives every visitor a signed, HttpOnly, SameSite=Lax session cookie once', async () => {
       const first = await t.app.inject({ method: 'GET', url: '/api/exposes' });
       const header = String(first.headers['set-cookie']);

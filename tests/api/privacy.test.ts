@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { isbot } from 'isbot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggerSerializers } from '@/lib/server/http/app';
+import { createLogger } from '@/lib/server/logging';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
 import { dumpTables } from '../helpers/dump';
@@ -25,7 +25,7 @@ for (const database of testDatabases()) {
       t = await createTestApp(await database.open(), {
         env: { TRUST_PROXY: '1' },
         overrides: { rateLimitsEnabled: false },
-        app: { logger: { level: 'trace', serializers: loggerSerializers, stream: sink } },
+        app: { logger: createLogger('trace', sink) },
       });
     });
     afterAll(async () => {

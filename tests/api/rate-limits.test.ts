@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@/lib/server/config';
 import { RATE_LIMIT_POLICY } from '@/lib/server/http/rate-limits';
@@ -98,7 +99,9 @@ describe.skipIf(!redisUrl)('rate limits shared through Redis', () => {
   let id: string;
   beforeAll(async () => {
     const store = await database.open();
-    const env = { REDIS_URL: redisUrl!, SESSION_SECRET: 'x'.repeat(40) };
+    // A secret of this run only: the IP hash is keyed by it, so this run's windows in the shared Redis
+    // are its own (a fixed secret let earlier runs' points fill the per-IP comment window).
+    const env = { REDIS_URL: redisUrl!, SESSION_SECRET: randomBytes(24).toString('hex') };
     a = await createTestApp(store, { env, overrides: { maintenance: false } });
     b = await createTestApp(store, { env, overrides: { maintenance: false } });
     id = await seedExpose(store);

@@ -4,16 +4,16 @@
  * Wired like server.ts (one logger for app and container, the same shutdown); pino JSON lines on
  * stdout, and `listening <port>` once it accepts requests.
  */
-import { pino } from 'pino';
 import { loadConfig } from '@/lib/server/config';
 import { createContainer } from '@/lib/server/container';
-import { buildApp, loggerSerializers } from '@/lib/server/http/app';
+import { buildApp } from '@/lib/server/http/app';
+import { createLogger } from '@/lib/server/logging';
 import { handleShutdownSignals } from '@/lib/server/lifecycle/shutdown';
 
 const config = loadConfig(process.env);
-const log = pino({ level: config.logLevel, serializers: loggerSerializers });
+const log = createLogger(config.logLevel);
 const container = await createContainer(config, { log });
-const app = await buildApp(container, { loggerInstance: log });
+const app = await buildApp(container, { logger: log });
 app.addHook('onClose', () => container.close());
 handleShutdownSignals({ app, drain: container.drain, timeoutMs: config.shutdownTimeoutMs });
 await app.listen({ port: config.port, host: '127.0.0.1' });

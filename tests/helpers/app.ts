@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '@/lib/server/config';
 import { createContainer, type Container, type ContainerOverrides } from '@/lib/server/container';
 import { buildApp, type BuildAppOptions } from '@/lib/server/http/app';
+import { createTelemetry } from '@/lib/server/observability/telemetry';
 import type { Store } from '@/lib/server/store/port';
 
 export interface TestApp {
@@ -20,7 +21,8 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ec-test-'));
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, SEED_DEMO: '0', LOG_LEVEL: 'silent', ...opts.env });
-  const container = await createContainer(config, { store, ...opts.overrides });
+  // Without prom-client's process metrics, whose samplers outlive a container: tests build many.
+  const container = await createContainer(config, { store, telemetry: createTelemetry({ defaultMetrics: false }), ...opts.overrides });
   const app = await buildApp(container, opts.app);
   await app.ready();
   return {

@@ -45,6 +45,21 @@ describe('in-process bus', () => {
     expect(got).toEqual([5]);
   });
 
+  it('delivers every comment (never coalesced) to subscribers of that expose, in order, before the snapshots of the turn', () => {
+    const got: string[] = [];
+    const comment = (exposeId: string, id: string) => ({ id, exposeId, body: id, authorName: 'A', createdAt: new Date(0).toISOString() });
+    bus.subscribe(['a'], (s) => got.push(`metrics ${s.version}`), { onComment: (c) => got.push(`comment ${c.id}`) });
+    bus.subscribe(['b'], () => {}); // no onComment: comments are simply not delivered to it
+    bus.publishComment(comment('a', 'c1'));
+    bus.publish(snap('a', 1));
+    bus.publishComment(comment('b', 'x'));
+    bus.publishComment(comment('a', 'c2'));
+    bus.publish(snap('a', 2));
+    expect(got).toEqual([]); // never inside the write path
+    vi.runAllTimers();
+    expect(got).toEqual(['comment c1', 'comment c2', 'metrics 2']);
+  });
+
   it('counts subscriptions and frees them on unsubscribe (twice is harmless)', () => {
     const un1 = bus.subscribe(['a', 'b', 'a'], () => {});
     const un2 = bus.subscribe(['b'], () => {});

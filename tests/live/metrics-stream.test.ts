@@ -149,8 +149,10 @@ describe('metrics stream', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('drops a client that stopped reading', async () => {
-    const stream = await prepareMetricsStream(options(async () => [], { maxBufferedBytes: 1_000 }));
+  it('drops a client that stopped reading, and counts it', async () => {
+    const seen = { sent: 0, dropped: 0 };
+    const probe = { eventSent: () => seen.sent++, slowClientDropped: () => seen.dropped++, delivered: () => {} };
+    const stream = await prepareMetricsStream(options(async () => [], { maxBufferedBytes: 1_000, probe }));
     const res = new FakeResponse();
     stream.attach(res.asResponse());
     res.writableLength = 5_000; // the socket buffer is not draining
@@ -158,6 +160,7 @@ describe('metrics stream', () => {
     flushBus();
     expect(res.writableEnded).toBe(true);
     expect(bus.listenerCount()).toBe(0);
+    expect(seen).toEqual({ sent: 1, dropped: 1 });
   });
 
   it('re-reads after a gap and sends only what is newer', async () => {

@@ -83,6 +83,26 @@ describe.skipIf(!REDIS)('Redis bus (TEST_REDIS_URL)', () => {
     expect(onTwo.versions()).toEqual([1, 2]);
   });
 
+  it('carries comments across instances, every one and in order, next to snapshots in the old message shape', async () => {
+    const ch = channel();
+    const one = bus(REDIS!, ch);
+    const two = bus(REDIS!, ch);
+    await untilLive(one, two, 'warm');
+    const comments: string[] = [];
+    const onTwo = recorder(two, ['a']);
+    two.subscribe(['a'], () => {}, { onComment: (c) => comments.push(c.body) });
+    const comment = (body: string) => ({ id: body, exposeId: 'a', body, authorName: 'A', createdAt: new Date(0).toISOString() });
+    one.publishComment(comment('first'));
+    one.publishComment(comment('second'));
+    // A snapshot message from an instance that predates live comments: the shape is unchanged.
+    const { Redis } = await import('ioredis');
+    const raw = new Redis(REDIS!);
+    await raw.publish(ch, JSON.stringify({ i: 'old-instance', s: snap('a', 7) }));
+    raw.disconnect();
+    await onTwo.waitFor(7);
+    await vi.waitFor(() => expect(comments).toEqual(['first', 'second']));
+  });
+
   it('ignores malformed messages on the channel', async () => {
     const ch = channel();
     const errors: unknown[] = [];

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Comment } from '@/lib/contracts/comments';
 import { emptyMetrics, type MetricsSnapshot } from '@/lib/contracts/metrics';
 import { UnavailableError } from '@/lib/server/domain/errors';
 import { publishSnapshot } from '@/lib/server/live/bus';
@@ -29,6 +30,8 @@ async function newExpose(): Promise<string> {
 }
 
 const metricsEvents = (c: SseConnection, id: string) => c.events().filter((e) => e.exposeId === id);
+const commentEvents = (c: SseConnection): Comment[] =>
+  c.frames().filter((f) => f.startsWith('event: comment\n')).map((f) => JSON.parse(f.slice(f.indexOf('data: ') + 6)) as Comment);
 
 beforeAll(async () => {
   store = await database.open();
@@ -87,6 +90,40 @@ describe('GET /api/expose/stream', () => {
     expect(event).toEqual({ exposeId: a, version: committed.version, metrics: committed.metrics });
     expect(event.metrics).toMatchObject({ upvotes: 1, netVotes: 1 });
     expect(sessionCookieOf(res)).toMatch(/^ec_sid=/);
+    c.close();
+  });
+
+  it('sends a comment posted through the API as `event: comment`, before the snapshot that counts it', async () => {
+    const a = await newExpose();
+    const other = await newExpose();
+    const c = await openSse(port, `ids=${a}`);
+    await c.waitFor((x) => metricsEvents(x, a)[0]);
+    let cookie = '';
+    const post = async (exposeId: string, body: string) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/expose/comments',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `k-${body.replace(/ /g, '-')}`, cookie },
+        payload: { exposeId, body },
+      });
+      cookie ||= sessionCookieOf(res);
+      return res;
+    };
+    await post(other, 'elsewhere');
+    const res = await post(a, 'live one');
+    expect(res.statusCode).toBe(201);
+    const { comment } = res.json() as { comment: Comment };
+    const counted = await c.waitFor((x) => metricsEvents(x, a).find((e) => e.metrics.comments === 1));
+    expect(commentEvents(c)).toEqual([comment]);
+    // The comment frame comes before the snapshot that counts it.
+    const frames = c.frames();
+    expect(frames.findIndex((f) => f.startsWith('event: comment'))).toBeLessThan(
+      frames.findIndex((f) => f.includes(`"version":${counted.version}`)),
+    );
+    expect(await post(a, 'live one').then((r) => r.statusCode)).toBe(201); // a replay publishes nothing
+    await post(a, 'second');
+    await c.waitFor((x) => commentEvents(x).length === 2);
+    expect(commentEvents(c).map((e) => e.body)).toEqual(['live one', 'second']);
     c.close();
   });
 

@@ -8,7 +8,10 @@ import { testDatabases } from '../helpers/databases';
 const SHARED = 's-maxage=1, stale-while-revalidate=1';
 function cachedPage(req: IncomingMessage, res: ServerResponse): void {
   const html = '<p>the same page for everyone</p>';
-  if (req.url === '/in-write-head') {
+  if (req.url === '/?sort=hot' || req.url === '/other') {
+    // Next's default for a dynamic page.
+    res.writeHead(200, { 'Cache-Control': PRIVATE_CACHE_CONTROL, 'content-type': 'text/html' });
+  } else if (req.url === '/in-write-head') {
     res.writeHead(200, { 'Cache-Control': SHARED, 'content-type': 'text/html' });
   } else {
     res.setHeader('Cache-Control', SHARED);
@@ -44,5 +47,15 @@ describe('page responses and shared caches', () => {
       expect(res.headers['set-cookie']).toBeUndefined();
       expect(res.headers['cache-control']).toBe(SHARED);
     }
+  });
+
+  it('the shared feed drops no-store for a returning visitor (back/forward cache); other pages keep it', async () => {
+    const cookie = sessionCookieOf(await t.app.inject({ method: 'GET', url: '/api/health' }));
+    const feed = await t.app.inject({ method: 'GET', url: '/?sort=hot', headers: { cookie } });
+    expect(feed.headers['cache-control']).toBe('private, no-cache, max-age=0, must-revalidate');
+    const other = await t.app.inject({ method: 'GET', url: '/other', headers: { cookie } });
+    expect(other.headers['cache-control']).toBe(PRIVATE_CACHE_CONTROL);
+    const first = await t.app.inject({ method: 'GET', url: '/?sort=hot' }); // sets the cookie
+    expect(first.headers['cache-control']).toBe(PRIVATE_CACHE_CONTROL);
   });
 });

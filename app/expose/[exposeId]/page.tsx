@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { CommentsSection } from '@/components/CommentsSection';
+import { PublishedNotice } from '@/components/PublishedNotice';
 import { RealTimeExposeCard } from '@/components/RealTimeExposeCard';
 import { exposeIdSchema } from '@/lib/contracts/common';
 import { DomainError } from '@/lib/server/domain/errors';
@@ -11,7 +12,11 @@ import { getContainer } from '@/lib/server/runtime';
 
 export const dynamic = 'force-dynamic';
 
-type Props = { params: Promise<{ exposeId: string }> };
+type Props = {
+  params: Promise<{ exposeId: string }>;
+  /** `?published=1`: we just came from /new (NewExposeForm), so offer to share the link. */
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+};
 
 async function load(exposeId: string) {
   if (!exposeIdSchema.safeParse(exposeId).success) notFound();
@@ -28,12 +33,14 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: expose.title, description: expose.body.slice(0, 160) };
 }
 
-export default async function ExposePage({ params }: Props) {
+export default async function ExposePage({ params, searchParams }: Props) {
   const expose = await load((await params).exposeId);
+  const justPublished = (await searchParams).published === '1' && !expose.expired;
   const comments = await listComments(getContainer(), { exposeId: expose.exposeId, limit: 20 });
   const now = getContainer().now().getTime();
   return (
     <div className="ec-expose-page">
+      {justPublished && <PublishedNotice exposeId={expose.exposeId} title={expose.title} />}
       <RealTimeExposeCard expose={expose} mode="page" now={now} />
       <CommentsSection
         exposeId={expose.exposeId}

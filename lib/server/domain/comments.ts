@@ -1,14 +1,13 @@
+import { DEFAULT_AUTHOR_NAME } from '@/lib/contracts/comment-author';
 import type { Comment, CommentsPage, CreateCommentResponse } from '@/lib/contracts/comments';
 import type { CommentRow, ExposeStore, MetricsStore, NewComment, WriteQueries } from '@/lib/server/store/port';
 import { decodeCursor, encodeCursor } from './cursor';
 import { notFound } from './errors';
 import { myVoteFromValue, toSnapshot } from './expose-view';
 import { newCommentId } from './ids';
+import { publishComment } from '@/lib/server/live/bus';
 import { publishCommitted, runIdempotent, type IdempotencyDeps, type Reply } from './idempotency';
 import { assertWritable } from './assert-writable';
-
-/** Comments are plain text; the contract schema has already cleaned and length-checked them. */
-export const DEFAULT_AUTHOR_NAME = 'Anonymous';
 
 const toComment = (r: CommentRow): Comment => ({
   id: r.id,
@@ -52,6 +51,8 @@ export async function addComment(
       return { status: 201, body: reply };
     },
   );
+  // The comment itself goes out first, then the snapshot with its count; a replay publishes nothing.
+  if (!reply.replayed) publishComment(deps.bus, (reply.body as CreateCommentResponse).comment);
   return publishCommitted(deps, reply);
 }
 

@@ -1,6 +1,7 @@
 import type { CreateExposeRequest, Expose, ExposesPage } from '@/lib/contracts/exposes';
-import type { ExposeStore } from '@/lib/server/store/port';
-import { decodeCursor, encodeCursor } from './cursor';
+import { DEFAULT_FEED_ORDER, TOP_WINDOW_MS, type FeedOrder } from '@/lib/contracts/feed-order';
+import type { ExposeRow, ExposeStore, FeedAfter, FeedQueryOrder } from '@/lib/server/store/port';
+import { decodeFeedCursor, encodeFeedCursor, type FeedCursorValue } from './cursor';
 import { notFound } from './errors';
 import { myVoteFromValue, toExpose } from './expose-view';
 
@@ -19,14 +20,35 @@ export async function createExpose(deps: ExposeDeps, input: CreateExposeRequest)
   return toExpose(row, now, null);
 }
 
-/** The feed: newest first, expired left out, one query for the page plus one for the caller's votes. */
+function queryOrder(order: FeedOrder, now: Date): FeedQueryOrder {
+  if (order.sort !== 'top') return { sort: order.sort };
+  const span = TOP_WINDOW_MS[order.window];
+  return { sort: 'top', since: span === null ? null : new Date(now.getTime() - span) };
+}
+
+function cursorOf(sort: FeedOrder['sort'], row: ExposeRow): FeedCursorValue {
+  if (sort === 'top') return { sort, netVotes: row.upvotes - row.downvotes, createdAt: row.createdAt, id: row.id };
+  if (sort === 'hot') return { sort, hotRank: row.hotRank ?? 0, id: row.id };
+  return { sort, createdAt: row.createdAt, id: row.id };
+}
+
+function afterOf(c: FeedCursorValue): FeedAfter {
+  if (c.sort === 'hot') return { createdAt: new Date(0), id: c.id, hotRank: c.hotRank };
+  return c.sort === 'top' ? { createdAt: c.createdAt, id: c.id, netVotes: c.netVotes } : { createdAt: c.createdAt, id: c.id };
+}
+
+/**
+ * The feed in one of its orders (newest first by default), expired exposes left out: one query for
+ * the page plus one for the caller's votes. A cursor belongs to the order that made it (400 otherwise).
+ */
 export async function listExposes(
   deps: Pick<ExposeDeps, 'store' | 'now'>,
-  opts: { limit: number; cursor?: string; sessionId?: string },
+  opts: { limit: number; cursor?: string; sessionId?: string; order?: FeedOrder },
 ): Promise<ExposesPage> {
-  const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
+  const order = opts.order ?? DEFAULT_FEED_ORDER;
+  const after = opts.cursor ? afterOf(decodeFeedCursor(opts.cursor, order.sort)) : undefined;
   const now = deps.now();
-  const rows = await deps.store.listFeed({ now, limit: opts.limit + 1, after });
+  const rows = await deps.store.listFeed({ now, limit: opts.limit + 1, order: queryOrder(order, now), after });
   const page = rows.slice(0, opts.limit);
   const votes = opts.sessionId
     ? await deps.store.findVotes(
@@ -37,7 +59,7 @@ export async function listExposes(
   const last = page[page.length - 1];
   return {
     exposes: page.map((r) => toExpose(r, now, votes ? myVoteFromValue(votes.get(r.id)) : undefined)),
-    nextCursor: rows.length > opts.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    nextCursor: rows.length > opts.limit && last ? encodeFeedCursor(cursorOf(order.sort, last)) : null,
   };
 }
 

@@ -1,8 +1,8 @@
-import type { MetricsSnapshot } from '@/lib/contracts/metrics';
+import { noWritePathProbe, type WritePathProbe } from '@/lib/server/observability/probes';
 import type { ExposeViewOp, ViewOp } from '@/lib/server/store/port';
 import { DomainError } from './errors';
 import { applyViewBatch, type ViewDeps, type ViewOutcome, type ViewReply } from './record-view';
-import { applyVoteBatch, type VoteDeps, type VoteOp } from './record-vote';
+import { applyVoteBatchWithChanges, type VoteDeps, type VoteOp, type VoteResult } from './record-vote';
 import { createWriteCoalescer, type CoalescerOptions } from './write-coalescer';
 
 /**
@@ -20,7 +20,7 @@ import { createWriteCoalescer, type CoalescerOptions } from './write-coalescer';
  * Idempotency-Key claim may wait for a duplicate in its own transaction (idempotency.ts).
  */
 export interface HotWrites {
-  vote(exposeId: string, op: VoteOp): Promise<MetricsSnapshot>;
+  vote(exposeId: string, op: VoteOp): Promise<VoteResult>;
   view(exposeId: string, op: ViewOp): Promise<ViewReply>;
   /** Ops accepted and not yet committed. */
   pendingCount(): number;
@@ -35,7 +35,7 @@ export interface HotWritesOptions extends CoalescerOptions {
   path: WritePath;
 }
 
-type Deps = VoteDeps & Pick<ViewDeps, 'store' | 'now' | 'bus' | 'caps' | 'audit'>;
+type Deps = VoteDeps & Pick<ViewDeps, 'store' | 'now' | 'bus' | 'caps' | 'audit'> & { probe?: WritePathProbe };
 
 /** The one coalescer key of all views: a batch spans every expose viewed meanwhile. */
 const ALL_VIEWS = 'views';
@@ -66,6 +66,14 @@ function createSettleTracker() {
 
 export function createHotWrites(deps: Deps, opts: HotWritesOptions): HotWrites {
   const writes = createSettleTracker();
+  const probe = deps.probe ?? noWritePathProbe;
+  // Batch sizes as they reach the database; the time from enqueue to commit as the caller sees it.
+  const runVotes = (id: string, ops: VoteOp[]) => (probe.batch('vote', ops.length), applyVoteBatchWithChanges(deps, id, ops));
+  const runViews = (ops: ExposeViewOp[]) => (probe.batch('view', ops.length), applyViewBatch(deps, ops));
+  const timed = <T>(kind: 'vote' | 'view', work: Promise<T>): Promise<T> => {
+    const start = performance.now();
+    return work.then((r) => (probe.committed(kind, (performance.now() - start) / 1000), r));
+  };
   if (opts.path === 'direct') {
     let pending = 0;
     const track = async <T>(work: Promise<T[]>): Promise<T> => {
@@ -77,17 +85,17 @@ export function createHotWrites(deps: Deps, opts: HotWritesOptions): HotWrites {
       }
     };
     return {
-      vote: (exposeId, op) => writes.track(track(applyVoteBatch(deps, exposeId, [op]))),
-      view: (exposeId, op) => writes.track(track(applyViewBatch(deps, [{ ...op, exposeId }]))).then(settle),
+      vote: (exposeId, op) => writes.track(timed('vote', track(runVotes(exposeId, [op])))),
+      view: (exposeId, op) => writes.track(timed('view', track(runViews([{ ...op, exposeId }])))).then(settle),
       pendingCount: () => pending,
       idle: writes.idle,
     };
   }
-  const votes = createWriteCoalescer<VoteOp, MetricsSnapshot>((id, ops) => applyVoteBatch(deps, id, ops), opts);
-  const views = createWriteCoalescer<ExposeViewOp, ViewOutcome>((_key, ops) => applyViewBatch(deps, ops), opts);
+  const votes = createWriteCoalescer<VoteOp, VoteResult>(runVotes, opts);
+  const views = createWriteCoalescer<ExposeViewOp, ViewOutcome>((_key, ops) => runViews(ops), opts);
   return {
-    vote: (exposeId, op) => writes.track(votes.submit(exposeId, op)),
-    view: (exposeId, op) => writes.track(views.submit(ALL_VIEWS, { ...op, exposeId })).then(settle),
+    vote: (exposeId, op) => writes.track(timed('vote', votes.submit(exposeId, op))),
+    view: (exposeId, op) => writes.track(timed('view', views.submit(ALL_VIEWS, { ...op, exposeId }))).then(settle),
     pendingCount: () => votes.pendingCount() + views.pendingCount(),
     idle: writes.idle,
   };

@@ -1,3 +1,4 @@
+import type { MaintenanceProbe } from '@/lib/server/observability/probes';
 import type { MetricsStore } from '@/lib/server/store/port';
 import { IDEMPOTENCY_TTL_MS } from './idempotency';
 import { previousUtcDay } from './viewer-hash';
@@ -36,15 +37,18 @@ export interface MaintenanceLog {
  */
 export function startMaintenance(
   deps: MaintenanceDeps,
-  opts: { intervalMs?: number; log: MaintenanceLog },
+  opts: { intervalMs?: number; log: MaintenanceLog; probe?: MaintenanceProbe },
 ): () => Promise<void> {
   let running: Promise<void> | undefined;
   const tick = () => {
     if (running) return;
     running = runMaintenance(deps)
       .then(
-        () => undefined,
-        (err: unknown) => opts.log.error({ err }, 'maintenance failed'),
+        (deleted) => opts.probe?.ran('ok', deleted),
+        (err: unknown) => {
+          opts.probe?.ran('error');
+          opts.log.error({ err }, 'maintenance failed');
+        },
       )
       .finally(() => {
         running = undefined;

@@ -28,10 +28,11 @@ export async function applyShareBatch(
 export async function recordShare(
   deps: IdempotencyDeps & { viewers: ViewerHasher; caps: IpCaps; audit?: AuditRecorder },
   input: { exposeId: string; channel: ShareChannel; sessionId: string; ip: string; idempotencyKey?: string },
-): Promise<Reply> {
+): Promise<Reply & { overIpCap: boolean }> {
   const now = deps.now();
   const ipKey = await deps.viewers.ipKeyFor(input.ip, now);
-  let outcome: AuditOutcome = 'replayed';
+  // Set inside the effect; stays 'replayed' when the stored reply is replayed instead.
+  let outcome = 'replayed' as AuditOutcome;
   const reply = await runIdempotent(
     deps,
     {
@@ -52,5 +53,5 @@ export async function recordShare(
   });
   // Recorded after the commit (a rolled-back effect would have thrown): a replay moved nothing.
   deps.audit?.record(input.exposeId, 'share', reply.replayed ? 'replayed' : outcome);
-  return publishCommitted(deps, reply);
+  return { ...publishCommitted(deps, reply), overIpCap: !reply.replayed && outcome === 'over_ip_cap' };
 }

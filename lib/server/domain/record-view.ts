@@ -23,7 +23,7 @@ export interface ViewDeps {
   audit?: AuditRecorder;
 }
 
-export type ViewReply = MetricsSnapshot & { counted: boolean };
+export type ViewReply = MetricsSnapshot & { counted: boolean; overIpCap?: boolean };
 
 /** A batch entry's outcome: its reply, or the 404/410 that explains why nothing was written for it. */
 export type ViewOutcome = ViewReply | DomainError;
@@ -50,6 +50,8 @@ export async function applyViewBatch(
     return {
       ...toSnapshot(op.exposeId, expose.counters, myVoteFromValue(expose.votes.get(op.sessionId))),
       counted: result.counted[i] ?? false,
+      // A new viewer refused by the view cap (ec_writes_total over_ip_cap); not part of the JSON reply.
+      overIpCap: result.capped[i] ?? false,
     };
   });
   ops.forEach((op, i) => {
@@ -80,10 +82,16 @@ async function botView(deps: ViewDeps, exposeId: string, sessionId: string, now:
   return { ...toSnapshot(exposeId, row, myVoteFromValue(votes.get(exposeId))), counted: false };
 }
 
+/** The reply, and how the view ended for ec_writes_total. */
+export interface ViewResult {
+  reply: ViewReply;
+  outcome: 'applied' | 'duplicate_view' | 'over_ip_cap' | 'bot';
+}
+
 export async function recordView(
   deps: ViewDeps,
   input: { exposeId: string; sessionId: string; ip: string; userAgent: string },
-): Promise<ViewReply> {
+): Promise<ViewResult> {
   const now = deps.now();
   if (isbot(input.userAgent)) {
     const reply = await botView(deps, input.exposeId, input.sessionId, now).catch((err: unknown) => {
@@ -91,13 +99,14 @@ export async function recordView(
       throw err;
     });
     deps.audit?.record(input.exposeId, 'view', 'bot');
-    return reply;
+    return { reply, outcome: 'bot' };
   }
   const [keys, ipKey] = await Promise.all([deps.viewers.keysFor(input.ip, input.userAgent, now), deps.viewers.ipKeyFor(input.ip, now)]);
-  return deps.hotWrites.view(input.exposeId, {
+  const { overIpCap, ...reply } = await deps.hotWrites.view(input.exposeId, {
     sessionId: input.sessionId,
     viewerHash: keys.current,
     previousHash: keys.previous,
     ipKey,
   });
+  return { reply, outcome: reply.counted ? 'applied' : overIpCap ? 'over_ip_cap' : 'duplicate_view' };
 }

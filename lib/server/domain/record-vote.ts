@@ -36,6 +36,14 @@ export interface VoteOp {
   ipKey?: string;
 }
 
+/** One op's reply, and whether it changed its session's vote (ec_writes_total: applied or no_change). */
+export interface VoteResult {
+  snapshot: MetricsSnapshot;
+  changed: boolean;
+  /** Changed the session's vote but its IP identity is over the cap: the counters did not move. */
+  overIpCap: boolean;
+}
+
 /**
  * Sets several sessions' votes on one expose in ONE transaction: lock the sessions' vote rows,
  * plan the transition, write rows and counter deltas together. Returns one snapshot per op, each
@@ -43,8 +51,12 @@ export interface VoteOp {
  * A change is published to live subscribers after the commit, never before.
  */
 export async function applyVoteBatch(deps: VoteDeps, exposeId: string, ops: readonly VoteOp[]): Promise<MetricsSnapshot[]> {
+  return (await applyVoteBatchWithChanges(deps, exposeId, ops)).map((r) => r.snapshot);
+}
+
+export async function applyVoteBatchWithChanges(deps: VoteDeps, exposeId: string, ops: readonly VoteOp[]): Promise<VoteResult[]> {
   const now = deps.now();
-  const { snapshots, changed, outcomes } = await deps.store
+  const { snapshots, changed, outcomes, opChanged } = await deps.store
     .transaction(async (tx) => {
       const locked = assertWritable(
         await tx.lockVotes(
@@ -65,6 +77,7 @@ export async function applyVoteBatch(deps: VoteDeps, exposeId: string, ops: read
           if (moved.has(op.sessionId)) return 'counted';
           return changedValue.has(op.sessionId) && changedValue.get(op.sessionId) !== 0 ? 'over_ip_cap' : 'no_change';
         }),
+        opChanged: changesPerOp(locked.current, ops),
       };
     })
     .catch((err: unknown) => {
@@ -73,7 +86,17 @@ export async function applyVoteBatch(deps: VoteDeps, exposeId: string, ops: read
     });
   for (const outcome of outcomes) deps.audit?.record(exposeId, 'vote', outcome);
   if (changed && snapshots[0]) publishSnapshot(deps.bus, snapshots[0]);
-  return snapshots;
+  return snapshots.map((snapshot, i) => ({ snapshot, changed: opChanged[i] ?? false, overIpCap: outcomes[i] === 'over_ip_cap' }));
+}
+
+/** In batch order: an op changed its session's vote if it differs from that session's vote before it. */
+function changesPerOp(current: ReadonlyMap<string, number>, ops: readonly VoteOp[]): boolean[] {
+  const state = new Map(current);
+  return ops.map((op) => {
+    const changed = (state.get(op.sessionId) ?? 0) !== op.value;
+    state.set(op.sessionId, op.value);
+    return changed;
+  });
 }
 
 /** Decides which changes count: with caps, a vote not yet in the counters needs a grant from its IP identity. */
@@ -102,7 +125,7 @@ async function countVotes(
 export async function recordVote(
   deps: { hotWrites: HotWrites; viewers: ViewerHasher; now: () => Date },
   input: { exposeId: string; sessionId: string; voteType: VoteType; ip: string },
-): Promise<MetricsSnapshot> {
+): Promise<VoteResult> {
   const ipKey = await deps.viewers.ipKeyFor(input.ip, deps.now());
   return deps.hotWrites.vote(input.exposeId, { sessionId: input.sessionId, value: voteValueOf(input.voteType), ipKey });
 }

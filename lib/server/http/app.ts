@@ -1,20 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Container } from '@/lib/server/container';
 import { DomainError } from '@/lib/server/domain/errors';
 import { refuseWhileDraining } from './draining';
+import { registerHttpMetrics } from '@/lib/server/observability/http-metrics';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { isStaticAsset, registerIdentity } from './identity';
-import { keepPrivate } from './private-response';
+import { registerOpenApi } from './openapi';
+import { keepPrivate, keepShareable } from './private-response';
+import { RequestLog, requestIdGenerator, trackRequests } from './request-log';
 import { registerSecurityHeaders, setPageCsp } from './security-headers';
 import type { ApiRoute } from './route';
+import { adminLoginRoute } from './routes/admin';
 import { auditRoute } from './routes/audit';
 import { createCommentRoute, listCommentsRoute } from './routes/comments';
 import { createExposeRoute, getExposeRoute, listExposesRoute } from './routes/exposes';
 import { healthRoute } from './routes/health';
 import { metricsRoute } from './routes/metrics';
+import { prometheusRoute } from './routes/prometheus';
+import { openapiRoute } from './routes/openapi';
 import { shareRoute } from './routes/shares';
 import { streamRoute } from './routes/stream';
 import { viewRoute } from './routes/views';
@@ -32,28 +38,25 @@ export const API_ROUTES: readonly ApiRoute[] = [
   createCommentRoute,
   metricsRoute,
   streamRoute,
+  prometheusRoute,
+  adminLoginRoute,
+  openapiRoute,
   auditRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 export interface BuildAppOptions {
-  logger?: FastifyServerOptions['logger'];
-  /** The process's logger, shared with the container (server.ts); takes the place of `logger`. */
-  loggerInstance?: FastifyBaseLogger;
+  /** The process's logger (lib/server/logging.ts); absent: nothing is logged. */
+  logger?: FastifyBaseLogger;
   /** Renders every non-API path (Next's request handler); absent in API-only tests. */
   pageHandler?: PageHandler;
   routes?: readonly ApiRoute[];
 }
 
-/** Log lines carry the method, path and request id; never the client IP or user agent. */
-export const loggerSerializers = {
-  req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: req.url, id: req.id }),
-};
-
 export async function buildApp(container: Container, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: opts.logger ?? false }),
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     bodyLimit: 16 * 1024,
     // Slow clients: a whole request (headers + body) must arrive within requestTimeout (408 and
     // closed otherwise); a socket idle in both directions for connectionTimeout is closed. Live
@@ -69,9 +72,9 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
     // One hop: the address our own proxy appended (the rightmost X-Forwarded-For entry). Trusting
     // every hop would let a client choose its IP by sending its own X-Forwarded-For.
     trustProxy: container.config.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
-    // Per-request access lines cost throughput; errors and warnings are still logged with the request id.
-    logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => crypto.randomUUID(),
+    // One line per finished request (docs/OPERATIONS.md "Logs"), with this id, echoed in X-Request-Id.
+    logController: new RequestLog(),
+    genReqId: requestIdGenerator(container.config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
     // While shutting down, newcomers get the API's own 503 body from the hook below, not Fastify's.
     return503OnClosing: false,
@@ -86,9 +89,12 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
   refuseWhileDraining(app, container.drain);
   // A list: the first secret signs, every one verifies (SESSION_SECRET rotation).
   await app.register(cookie, { secret: container.sessionSecrets });
+  trackRequests(app);
   registerIdentity(app, { secrets: container.sessionSecrets, publicOrigin });
   app.setErrorHandler(errorHandler);
+  registerHttpMetrics(app, container.telemetry);
 
+  await registerOpenApi(app);
   for (const route of opts.routes ?? API_ROUTES) route(app, container);
 
   // Every path outside /api goes to Next before any body parsing; unknown /api paths get a JSON 404.
@@ -107,6 +113,9 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
       // A first visit's page carries its new session cookie (identity.ts): never storable by a shared
       // cache, even when Next serves the page from its ISR cache and marks it `s-maxage`.
       if (reply.raw.hasHeader('set-cookie')) keepPrivate(reply.raw);
+      // The feed (`/` in every order and page) holds nothing of the visitor's: no `no-store`, so
+      // the browser may restore it from its back/forward cache (own votes come from the engine).
+      else if (path === '/') keepShareable(reply.raw);
       await opts.pageHandler(request.raw, reply.raw);
     },
     handler: async () => undefined,

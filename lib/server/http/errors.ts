@@ -6,6 +6,8 @@ import { DomainError } from '@/lib/server/domain/errors';
 const STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
   invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
   forbidden_origin: 403,
   not_found: 404,
   idempotency_key_in_use: 409,
@@ -17,6 +19,9 @@ const STATUS: Record<ErrorCode, number> = {
   internal: 500,
   unavailable: 503,
 };
+
+/** The HTTP status of an error code (the OpenAPI document lists them per route). */
+export const statusOf = (code: ErrorCode): number => STATUS[code];
 
 interface HttpError {
   status: number;
@@ -66,15 +71,20 @@ export function toHttpError(err: unknown): HttpError | null {
 
 export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
   if (e.retryAfter !== undefined) reply.header('retry-after', String(e.retryAfter));
+  if (e.status === 401) reply.header('www-authenticate', 'Bearer realm="admin"');
   return reply.code(e.status).type('application/json; charset=utf-8').send(e.body);
 }
 
+/**
+ * request.log carries the request id (`reqId`) on every line; the error's stack goes to the log,
+ * never to the body.
+ */
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const mapped = toHttpError(err);
   if (mapped) {
-    if (mapped.status >= 500) request.log.warn({ reqId: request.id, code: mapped.body.error.code }, 'request failed');
+    if (mapped.status >= 500) request.log.warn({ err, code: mapped.body.error.code }, 'request failed');
     return sendError(reply, mapped);
   }
-  request.log.error({ err, reqId: request.id }, 'unhandled error');
+  request.log.error({ err }, 'unhandled error');
   return sendError(reply, httpError('internal', `Something went wrong (request ${request.id}).`));
 }

@@ -31,6 +31,8 @@ export const RATE_LIMIT_POLICY = {
     { by: 'ip', points: 60, durationSec: 3600 },
   ],
   stream: [{ by: 'ip', points: 120, durationSec: 60 }],
+  /** Admin token guesses (POST /api/admin/login). */
+  adminLogin: [{ by: 'ip', points: 10, durationSec: 600 }],
   /** Every API read: the feed, one expose, batch metrics and comment pages. */
   read: [
     { by: 'session', points: 300, durationSec: 60 },

@@ -6,4 +6,5 @@ export const fromReply = (reply: Reply): RouteResult => ({
   status: reply.status,
   body: reply.body,
   headers: reply.replayed ? { 'idempotent-replayed': 'true' } : undefined,
+  outcome: reply.replayed ? 'replayed' : undefined,
 });

@@ -1,9 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodType, z } from 'zod';
 import { exposeIdSchema, idempotencyKeySchema } from '@/lib/contracts/common';
+import type { ErrorCode } from '@/lib/contracts/errors';
 import type { AuditKind } from '@/lib/server/domain/audit';
 import { DomainError } from '@/lib/server/domain/errors';
 import type { Container } from '@/lib/server/container';
+import type { WriteKind, WriteOutcome } from '@/lib/server/observability/probes';
+import { authorizeAdmin } from './admin-auth';
+import { describeRoute, type SuccessDoc } from './openapi';
 import type { RateLimitName } from './rate-limits';
 
 type Infer<S> = S extends ZodType ? z.output<S> : undefined;
@@ -27,6 +31,8 @@ export interface RouteResult {
   status?: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** A successful write's outcome when it is not plain "applied" (ec_writes_total). */
+  outcome?: WriteOutcome;
 }
 
 export interface RouteSpec<BS extends ZodType | undefined, QS extends ZodType | undefined, PS extends ZodType | undefined> {
@@ -42,6 +48,18 @@ export interface RouteSpec<BS extends ZodType | undefined, QS extends ZodType | 
    * body is read, since the exposeId is in the body.
    */
   audit?: AuditKind;
+  /** Admin only (admin-auth.ts): checked first, before rate limits and parsing. */
+  admin?: boolean;
+  /** Counts the route's requests in ec_writes_total under this kind. */
+  write?: WriteKind;
+  /** One line for the OpenAPI document. */
+  summary: string;
+  /** Success replies by status (schemas from lib/contracts): documented, and checked by the tests. */
+  response: Record<number, SuccessDoc>;
+  /** Errors the route's own work can answer; the ones this wrapper answers are added (describeRoute). */
+  errors?: readonly ErrorCode[];
+  /** Takes an Idempotency-Key header (documented; the header is parsed for every route). */
+  idempotent?: boolean;
   handler: (ctx: RouteContext<Infer<BS>, Infer<QS>, Infer<PS>>) => Promise<RouteResult | void>;
 }
 
@@ -81,8 +99,10 @@ export function defineRoute<
       schema: Object.fromEntries(
         Object.entries({ body: spec.body, querystring: spec.querystring, params: spec.params }).filter(([, s]) => s),
       ),
+      config: { writeKind: spec.write, rateLimitAction: spec.rateLimit, openapi: describeRoute(spec) },
       // Runs before the body is read: a foreign Origin or a non-JSON body is refused unparsed.
       onRequest: async (request) => {
+        if (spec.admin) authorizeAdmin(request, container.config);
         if (isWrite) {
           const origin = request.headers.origin;
           if (origin !== undefined && !sameOrigin(origin, request, container.config.publicOrigin)) {
@@ -138,6 +158,7 @@ export function defineRoute<
           reply,
         });
         if (!result) return reply;
+        if (result.outcome) request.writeOutcome = result.outcome;
         if (result.headers) reply.headers(result.headers);
         return reply.code(result.status ?? 200).send(result.body);
       },

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { LiveSnapshot, MetricsBus } from './bus';
+import { noLiveProbe, type LiveProbe } from '@/lib/server/observability/probes';
+import type { LiveComment, LiveSnapshot, MetricsBus } from './bus';
 import { createCoalescer, type Timers } from './coalescer';
 
 export const SSE_HEADERS = {
@@ -22,6 +23,8 @@ export interface MetricsStreamOptions {
   maxBufferedBytes?: number;
   timers?: Timers;
   onError?: (err: unknown) => void;
+  /** Counts events sent and slow clients dropped. */
+  probe?: LiveProbe;
 }
 
 export interface MetricsStream {
@@ -40,6 +43,13 @@ const frameOf = (s: LiveSnapshot): string => {
   return frame;
 };
 
+const commentFrames = new WeakMap<LiveComment, string>();
+const commentFrameOf = (c: LiveComment): string => {
+  let frame = commentFrames.get(c);
+  if (frame === undefined) commentFrames.set(c, (frame = `event: comment\ndata: ${JSON.stringify(c)}\n\n`));
+  return frame;
+};
+
 /**
  * Opens one SSE stream's state before any byte is written, so a failed initial read can still be
  * answered with a proper error status. Order matters: subscribe first, then read, so a change that
@@ -48,6 +58,7 @@ const frameOf = (s: LiveSnapshot): string => {
 export async function prepareMetricsStream(opts: MetricsStreamOptions): Promise<MetricsStream> {
   const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
   const onError = opts.onError ?? (() => {});
+  const probe = opts.probe ?? noLiveProbe;
   let res: ServerResponse | undefined;
   let queued: string[] = [];
   let keepAlive: ReturnType<typeof setInterval> | undefined;
@@ -61,14 +72,23 @@ export async function prepareMetricsStream(opts: MetricsStreamOptions): Promise<
       return;
     }
     res.write(chunk);
-    if (res.writableLength > maxBuffered) stream.end();
+    if (res.writableLength > maxBuffered) {
+      probe.slowClientDropped();
+      stream.end();
+    }
   };
 
-  const coalescer = createCoalescer({ intervalMs: opts.coalesceMs, emit: (s) => write(frameOf(s)), timers: opts.timers });
+  const emit = (s: LiveSnapshot) => {
+    probe.eventSent();
+    write(frameOf(s));
+  };
+  const coalescer = createCoalescer({ intervalMs: opts.coalesceMs, emit, timers: opts.timers });
   const offerAll = (list: LiveSnapshot[]) => {
     for (const s of list) coalescer.offer(s);
   };
   const unsubscribe = opts.bus.subscribe(opts.ids, (s) => coalescer.offer(s), {
+    // Each comment goes out as it comes (not coalesced: every one is new content, not a state).
+    onComment: (c) => write(commentFrameOf(c)),
     // Events were possibly missed: re-read; if even that fails, drop the client so it reconnects.
     onGap: () =>
       void opts.read(opts.ids).then(offerAll, (err: unknown) => {

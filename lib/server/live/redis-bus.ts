@@ -2,15 +2,28 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { openRedis, type RedisTimeouts } from '@/lib/server/redis-client';
 import { z } from 'zod';
+import { commentSchema } from '@/lib/contracts/comments';
 import { metricsSnapshotSchema } from '@/lib/contracts/metrics';
-import type { LiveSnapshot, MetricsBus } from './bus';
-import { createLocalFanout } from './local-fanout';
+import type { LiveComment, LiveSnapshot, MetricsBus } from './bus';
+import type { LiveProbe } from '@/lib/server/observability/probes';
+import { createLocalFanout, epochMs } from './local-fanout';
 
 export const METRICS_CHANNEL = 'ec:metrics';
 /** Snapshots that could not reach Redis, kept (latest per expose) to send when it is back. */
 const MAX_UNSENT = 10_000;
+/** Comments that could not reach Redis, oldest dropped first beyond this. */
+const MAX_UNSENT_COMMENTS = 1_000;
 
-const messageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }) });
+/**
+ * Two message shapes on one channel: `{ i, s, t? }` a snapshot (the only shape before live comments;
+ * `t`: the publish time (epochMs) for the delivery-lag histogram, optional so older instances
+ * interoperate) and `{ i, c }` a comment. The snapshot shape is unchanged, so during a rolling
+ * upgrade old and new instances still exchange snapshots; an old instance rejects `{ i, c }` as
+ * malformed (one logged error per comment, no live comment on its pages; counts stay right).
+ */
+const snapshotMessageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }), t: z.number().optional() });
+const commentMessageSchema = z.object({ i: z.string(), c: commentSchema });
+const messageSchema = z.union([snapshotMessageSchema, commentMessageSchema]);
 
 export interface RedisBusOptions extends Partial<RedisTimeouts> {
   url: string;
@@ -19,6 +32,7 @@ export interface RedisBusOptions extends Partial<RedisTimeouts> {
   instanceId?: string;
   /** Redis connection problems and failing listeners; the bus itself never throws. */
   onError?: (err: unknown) => void;
+  probe?: LiveProbe;
 }
 
 async function closeConnection(redis: Redis): Promise<void> {
@@ -43,8 +57,9 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   const channel = opts.channel ?? METRICS_CHANNEL;
   const instanceId = opts.instanceId ?? randomUUID();
   const onError = opts.onError ?? (() => {});
-  const local = createLocalFanout(onError);
+  const local = createLocalFanout(onError, opts.probe);
   const unsent = new Map<string, LiveSnapshot>();
+  let unsentComments: LiveComment[] = [];
   let closed = false;
 
   // No offline queue and a command timeout (redis-client.ts): a publish while Redis is down or
@@ -67,13 +82,30 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   const send = (snapshot: LiveSnapshot) => {
     if (closed) return;
     if (pub.status !== 'ready') return park(snapshot);
-    pub.publish(channel, JSON.stringify({ i: instanceId, s: snapshot })).catch((err: unknown) => {
+    pub.publish(channel, JSON.stringify({ i: instanceId, s: snapshot, t: epochMs() })).catch((err: unknown) => {
       park(snapshot);
       onError(err);
     });
   };
 
+  const parkComment = (comment: LiveComment) => {
+    unsentComments.push(comment);
+    if (unsentComments.length > MAX_UNSENT_COMMENTS) unsentComments.shift();
+  };
+
+  const sendComment = (comment: LiveComment) => {
+    if (closed) return;
+    if (pub.status !== 'ready') return parkComment(comment);
+    pub.publish(channel, JSON.stringify({ i: instanceId, c: comment })).catch((err: unknown) => {
+      parkComment(comment);
+      onError(err);
+    });
+  };
+
   pub.on('ready', () => {
+    const comments = unsentComments;
+    unsentComments = [];
+    for (const comment of comments) sendComment(comment);
     const pending = [...unsent.values()];
     unsent.clear();
     for (const snapshot of pending) send(snapshot);
@@ -100,7 +132,9 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
       onError(err);
       return;
     }
-    if (parsed.i !== instanceId) local.deliver(parsed.s);
+    if (parsed.i === instanceId) return;
+    if ('s' in parsed) local.deliver(parsed.s, parsed.t ?? epochMs(), 'redis');
+    else local.deliverComment(parsed.c);
   });
 
   return {
@@ -112,13 +146,23 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
         onError(err);
       }
     },
+    publishComment(comment) {
+      try {
+        local.deliverComment(comment);
+        sendComment(comment);
+      } catch (err) {
+        onError(err);
+      }
+    },
     subscribe: local.subscribe,
     listenerCount: local.listenerCount,
+    connections: () => ({ publish: pub.status === 'ready', subscribe: sub.status === 'ready' }),
     async close() {
       if (closed) return;
       closed = true;
       local.clear();
       unsent.clear();
+      unsentComments = [];
       await Promise.all([closeConnection(pub), closeConnection(sub)]);
     },
   };

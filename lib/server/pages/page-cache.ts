@@ -3,7 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 export interface PageCacheOptions {
-  /** Exact paths (no query string) whose page is the same for every visitor. */
+  /** Exact request URLs (path and query string, as sent) whose page is the same for every visitor. */
   paths: readonly string[];
   /** A copy younger than this is replayed as it is. */
   freshMs: number;
@@ -25,8 +25,17 @@ interface Copy {
   at: number;
 }
 
-// Never replayed: the visitor's own cookie is set by the front door; framing is Node's business.
-const NOT_REPLAYED = new Set(['set-cookie', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'date', PAGE_CACHE_HEADER]);
+// Never replayed: the visitor's own cookie and request id are set by the front door; framing is Node's business.
+const NOT_REPLAYED = new Set([
+  'set-cookie',
+  'x-request-id',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'date',
+  PAGE_CACHE_HEADER,
+]);
 
 /**
  * A short-lived shared cache in front of Next for pages that are identical for every visitor (the

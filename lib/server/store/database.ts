@@ -10,6 +10,8 @@ export interface Database extends SqlExecutor {
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Connections for ec_db_pool_* (PGlite: one, no pool). */
+  poolStats?(): { total: number; idle?: number; waiting?: number };
 }
 
 const UNAVAILABLE_CODES = new Set([

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { SqlExecutor } from './database';
-import type { ExposeRow, ExposeStore, FeedCursor, NewExpose } from './port';
+import type { ExposeRow, ExposeStore, FeedAfter, FeedQueryOrder, NewExpose } from './port';
 import { COUNTER_COLUMNS, textArray, toCounters, toDate, type RawCounters } from './sql-helpers';
 
 interface RawExposeRow extends RawCounters {
@@ -9,9 +9,36 @@ interface RawExposeRow extends RawCounters {
   body: string;
   created_at: Date | string;
   expires_at: Date | string | null;
+  hot_rank?: number | string;
 }
 
 const EXPOSE_COLUMNS = sql`id, title, body, created_at, expires_at, ${COUNTER_COLUMNS}`;
+
+/**
+ * One statement per order, each walking its own index (schema.ts, docs/QUERY-PLANS.md) from the
+ * top or from the previous page's last row: `(key, …) < (…)` matches the index's DESC order.
+ */
+function feedOrderSql(order: FeedQueryOrder, after: FeedAfter | undefined) {
+  const ts = (d: Date) => d.toISOString();
+  switch (order.sort) {
+    case 'new':
+      return {
+        where: after ? sql`and (created_at, id) < (${ts(after.createdAt)}, ${after.id})` : sql``,
+        orderBy: sql`created_at desc, id desc`,
+      };
+    case 'top':
+      return {
+        where: sql`${order.since ? sql`and created_at > ${ts(order.since)}` : sql``}
+          ${after ? sql`and (net_votes, created_at, id) < (${after.netVotes ?? 0}, ${ts(after.createdAt)}, ${after.id})` : sql``}`,
+        orderBy: sql`net_votes desc, created_at desc, id desc`,
+      };
+    case 'hot':
+      return {
+        where: after ? sql`and (hot_rank, id) < (${after.hotRank ?? 0}::double precision, ${after.id})` : sql``,
+        orderBy: sql`hot_rank desc, id desc`,
+      };
+  }
+}
 
 export function toExposeRow(r: RawExposeRow): ExposeRow {
   return {
@@ -21,6 +48,7 @@ export function toExposeRow(r: RawExposeRow): ExposeRow {
     createdAt: toDate(r.created_at),
     expiresAt: r.expires_at === null ? null : toDate(r.expires_at),
     ...toCounters(r),
+    ...(r.hot_rank === undefined ? {} : { hotRank: Number(r.hot_rank) }),
   };
 }
 
@@ -38,13 +66,13 @@ export function exposeQueries(db: SqlExecutor): ExposeStore {
       return toExposeRow(rows[0]!);
     },
 
-    async listFeed({ now, limit, after }: { now: Date; limit: number; after?: FeedCursor }) {
-      const nowIso = now.toISOString();
+    async listFeed({ now, limit, order = { sort: 'new' }, after }: { now: Date; limit: number; order?: FeedQueryOrder; after?: FeedAfter }) {
+      const { where, orderBy } = feedOrderSql(order, after);
       const rows = await db.rows<RawExposeRow>(sql`
-        select ${EXPOSE_COLUMNS} from exposes
-        where (expires_at is null or expires_at > ${nowIso})
-          ${after ? sql`and (created_at, id) < (${after.createdAt.toISOString()}, ${after.id})` : sql``}
-        order by created_at desc, id desc
+        select ${EXPOSE_COLUMNS}, hot_rank from exposes
+        where (expires_at is null or expires_at > ${now.toISOString()})
+          ${where}
+        order by ${orderBy}
         limit ${limit}`);
       return rows.map(toExposeRow);
     },

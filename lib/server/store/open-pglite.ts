@@ -39,6 +39,7 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
     kind: 'pglite',
     ...executor(db),
     transaction: (fn) => db.transaction((tx) => fn(executor(tx))),
+    poolStats: () => ({ total: 1 }),
     close: async () => {
       try {
         await client.close();

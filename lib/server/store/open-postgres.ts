@@ -100,6 +100,7 @@ export function postgresDatabase(pool: pg.Pool): Database {
         }
       }),
     close: () => pool.end(),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 

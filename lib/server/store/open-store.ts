@@ -6,6 +6,7 @@ import { idempotencyWriteQueries } from './idempotency-queries';
 import { maintenanceQueries } from './maintenance-queries';
 import { metricsQueries } from './metrics-queries';
 import type { Store, WriteQueries } from './port';
+import { withQueryTiming } from './query-timing';
 import { saltQueries } from './salt-queries';
 import { shareQueries } from './share-queries';
 import { viewQueries } from './view-queries';
@@ -24,7 +25,7 @@ function writeQueries(db: SqlExecutor): WriteQueries {
 
 /** The Postgres adapter of the storage port, over either driver. */
 export function createStore(db: Database): Store {
-  return {
+  return withQueryTiming({
     kind: db.kind,
     ...exposeQueries(db),
     ...writeQueries(db),
@@ -35,5 +36,6 @@ export function createStore(db: Database): Store {
     ...auditQueries(db),
     transaction: (work) => db.transaction((tx) => work(writeQueries(tx))),
     close: () => db.close(),
-  };
+    poolStats: db.poolStats,
+  });
 }

@@ -1,3 +1,4 @@
+import type { DbProbe } from '@/lib/server/observability/probes';
 /** The storage port: everything the domain may ask of the system of record. */
 
 export interface CounterRow {
@@ -15,6 +16,8 @@ export interface ExposeRow extends CounterRow {
   body: string;
   createdAt: Date;
   expiresAt: Date | null;
+  /** The stored hot rank (schema.ts), read back exactly so a "hot" page can continue after it. */
+  hotRank?: number;
 }
 
 export interface NewExpose {
@@ -29,12 +32,21 @@ export interface FeedCursor {
   id: string;
 }
 
+/** Which feed: newest first, by net votes (created since `since`, or ever), or by the stored hot rank. */
+export type FeedQueryOrder = { sort: 'new' } | { sort: 'top'; since: Date | null } | { sort: 'hot' };
+
+/** The last row of the previous page, with the sort key of the order being paged. */
+export interface FeedAfter extends FeedCursor {
+  netVotes?: number;
+  hotRank?: number;
+}
+
 export interface ExposeStore {
   /** A real round trip to the database. */
   ping(): Promise<void>;
   insertExpose(input: NewExpose): Promise<ExposeRow>;
-  /** Newest first, expired ones left out, strictly after `cursor` when given. */
-  listFeed(opts: { now: Date; limit: number; after?: FeedCursor }): Promise<ExposeRow[]>;
+  /** In `order` (newest first by default), expired ones left out, strictly after `after` when given. */
+  listFeed(opts: { now: Date; limit: number; order?: FeedQueryOrder; after?: FeedAfter }): Promise<ExposeRow[]>;
   findExpose(id: string): Promise<ExposeRow | null>;
   /** The caller's vote value (-1/0/+1) per expose, for the ids that have one. */
   findVotes(sessionId: string, exposeIds: readonly string[]): Promise<Map<string, number>>;
@@ -241,4 +253,12 @@ export interface MetricsStore extends WriteQueries {
   }>;
 }
 
-export type Store = ExposeStore & MetricsStore & { readonly kind: 'pglite' | 'postgres'; close(): Promise<void> };
+export type Store = ExposeStore &
+  MetricsStore & {
+    readonly kind: 'pglite' | 'postgres';
+    close(): Promise<void>;
+    /** Open, idle and waiting connections, for the ec_db_pool_* gauges. */
+    poolStats?(): { total: number; idle?: number; waiting?: number };
+    /** Where query timings go from now on (query-timing.ts). */
+    observeQueries?(probe: DbProbe): void;
+  };

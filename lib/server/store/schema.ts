@@ -4,6 +4,7 @@ import {
   boolean,
   bigserial,
   check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -25,6 +26,17 @@ const createdAtMs = () =>
     .notNull()
     .default(sql`date_trunc('milliseconds', now())`);
 
+/**
+ * Reddit's "hot" rank: sign(n) * log10(max(|n|, 1)) + (created_at - 2025-01-01) / 45000 s, n = net
+ * votes. Every 12.5 hours of age weigh as much as a factor of 10 in votes. Unlike HN's
+ * n / (age_h + 2)^1.8 it does not change with the time of reading, so it can be stored and indexed;
+ * the order it gives is the same at any moment. Only immutable functions: a generated column needs them.
+ */
+const HOT_RANK_SQL = sql.raw(
+  `sign((upvotes - downvotes)::double precision) * log(greatest(abs(upvotes - downvotes), 1)::double precision)` +
+    ` + extract(epoch from (created_at - '2025-01-01 00:00:00+00'::timestamptz))::double precision / 45000`,
+);
+
 /** One row per expose; the counters are the source of truth for its metrics. netVotes is derived. */
 export const exposes = pgTable(
   'exposes',
@@ -40,12 +52,22 @@ export const exposes = pgTable(
     downvotes: counter('downvotes'),
     shares: counter('shares'),
     version: counter('version'),
+    // Sort keys of the feed (docs/ARCHITECTURE.md "Feed sorts"), kept by PostgreSQL itself: both
+    // are recomputed whenever a vote moves the counters, and neither depends on the time of reading.
+    netVotes: bigint('net_votes', { mode: 'number' })
+      .notNull()
+      .generatedAlwaysAs(sql`upvotes - downvotes`),
+    hotRank: doublePrecision('hot_rank')
+      .notNull()
+      .generatedAlwaysAs(sql`${HOT_RANK_SQL}`),
   },
   (t) => [
     // `order by created_at desc, id desc` means NULLS FIRST; an index built DESC NULLS LAST (what a
     // bare .desc() generates) does not match it, and the feed became a sort of the whole table
     // (docs/QUERY-PLANS.md). NOT NULL columns do not make the planner ignore the difference.
     index('exposes_feed_idx').on(t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('exposes_top_idx').on(t.netVotes.desc().nullsFirst(), t.createdAt.desc().nullsFirst(), t.id.desc().nullsFirst()),
+    index('exposes_hot_idx').on(t.hotRank.desc().nullsFirst(), t.id.desc().nullsFirst()),
     check(
       'exposes_counters_non_negative',
       sql`${t.views} >= 0 and ${t.comments} >= 0 and ${t.upvotes} >= 0 and ${t.downvotes} >= 0 and ${t.shares} >= 0`,

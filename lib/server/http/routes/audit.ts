@@ -1,17 +1,19 @@
-import { auditQuerySchema } from '@/lib/contracts/audit';
+import { auditQuerySchema, auditResponseSchema } from '@/lib/contracts/audit';
 import { readAudit } from '@/lib/server/domain/read-audit';
-import { assertOperatorAccess } from '../audit-access';
 import { defineRoute } from '../route';
 
-// GET /api/expose/audit?exposeId= — counted and dropped writes per UTC day and kind (operators only).
+// GET /api/expose/audit?exposeId= — counted and dropped writes per UTC day and kind; admin only.
 export const auditRoute = defineRoute({
   method: 'GET',
   url: '/api/expose/audit',
   querystring: auditQuerySchema,
   rateLimit: 'read',
-  handler: async ({ query, container, request, reply }) => {
-    assertOperatorAccess(request);
-    reply.header('cache-control', 'no-store');
-    return { body: await readAudit(container, query.exposeId) };
-  },
+  admin: true,
+  summary: 'Counted and dropped writes of one expose per UTC day and kind (admin only)',
+  response: { 200: auditResponseSchema },
+  errors: ['unauthorized', 'forbidden', 'not_found'],
+  handler: async ({ query, container }) => ({
+    body: await readAudit(container, query.exposeId),
+    headers: { 'cache-control': 'no-store' },
+  }),
 });

@@ -1,3 +1,4 @@
+import { healthSchema } from '@/lib/contracts/common';
 import { checkReadiness } from '@/lib/server/domain/health';
 import { defineRoute, type ApiRoute } from '../route';
 
@@ -8,6 +9,8 @@ export const LIVENESS_URL = '/api/health/live';
 const liveRoute = defineRoute({
   method: 'GET',
   url: LIVENESS_URL,
+  summary: 'Liveness: the process answers (no database; also while draining)',
+  response: { 200: healthSchema },
   handler: async ({ reply }) => {
     reply.header('cache-control', 'no-store');
     return { body: { ok: true } };
@@ -20,6 +23,9 @@ const readyRoute = (url: string) =>
   defineRoute({
     method: 'GET',
     url,
+    summary: 'Readiness: database reachable, migrations applied, not shutting down',
+    response: { 200: healthSchema },
+    errors: ['unavailable'],
     handler: async ({ container, reply }) => {
       reply.header('cache-control', 'no-store');
       return { body: await checkReadiness(container) };

@@ -1,4 +1,4 @@
-import { metricsQuerySchema } from '@/lib/contracts/metrics';
+import { metricsBatchResponseSchema, metricsQuerySchema } from '@/lib/contracts/metrics';
 import { readMetrics } from '@/lib/server/domain/read-metrics';
 import { defineRoute } from '../route';
 
@@ -8,6 +8,9 @@ export const metricsRoute = defineRoute({
   url: '/api/expose/metrics',
   querystring: metricsQuerySchema,
   rateLimit: 'read',
+  summary: "Metrics of up to 100 exposes with the caller's votes; unknown ids left out",
+  response: { 200: metricsBatchResponseSchema },
+  errors: ['unavailable'],
   handler: async ({ query, sessionId, container, reply }) => {
     reply.header('cache-control', 'no-store');
     return { body: await readMetrics(container, query.ids, sessionId) };

@@ -1,4 +1,4 @@
-import { shareRequestSchema } from '@/lib/contracts/metrics';
+import { metricsSnapshotSchema, shareRequestSchema } from '@/lib/contracts/metrics';
 import { recordShare } from '@/lib/server/domain/record-share';
 import { fromReply } from '../reply';
 import { defineRoute } from '../route';
@@ -10,6 +10,13 @@ export const shareRoute = defineRoute({
   body: shareRequestSchema,
   rateLimit: 'share',
   audit: 'share',
-  handler: async ({ body, sessionId, ip, idempotencyKey, container }) =>
-    fromReply(await recordShare(container, { ...body, sessionId, ip, idempotencyKey })),
+  write: 'share',
+  idempotent: true,
+  summary: '+1 share with its channel (once per Idempotency-Key)',
+  response: { 200: metricsSnapshotSchema },
+  errors: ['not_found', 'expired', 'unavailable'],
+  handler: async ({ body, sessionId, ip, idempotencyKey, container }) => {
+    const reply = await recordShare(container, { ...body, sessionId, ip, idempotencyKey });
+    return reply.overIpCap ? { ...fromReply(reply), outcome: 'over_ip_cap' } : fromReply(reply);
+  },
 });

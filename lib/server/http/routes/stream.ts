@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { metricsQuerySchema } from '@/lib/contracts/metrics';
 import { readMetrics } from '@/lib/server/domain/read-metrics';
 import { toLiveSnapshot } from '@/lib/server/live/bus';
@@ -17,12 +18,22 @@ export const streamRoute: ApiRoute = (app, container) => {
   // Streams never go idle, so the server's close would wait on them forever: end them first, and
   // their clients reconnect (EventSource `retry`) to an instance that is still up.
   app.addHook('preClose', async () => streams.shutdown());
+  container.telemetry.watch({ openStreams: () => streams.openCount() });
 
   defineRoute({
     method: 'GET',
     url: '/api/expose/stream',
     querystring: metricsQuerySchema,
     rateLimit: 'stream',
+    summary: 'Server-Sent Events: each known expose\'s metrics, then every committed change (`event: metrics`)',
+    response: {
+      200: {
+        description: '`event: metrics` with `data: <metrics object without myVote>`, and keep-alive comments',
+        content: { 'text/event-stream': { schema: z.string() } },
+      },
+    },
+    // 429: too many open streams for this client; 503: the instance's stream limit, or the database.
+    errors: ['unavailable'],
     handler: async ({ query, ipHash, request, reply }) => {
       // Fastify answers HEAD with this handler too; a body-less stream would never flush its head.
       if (request.method === 'HEAD') return { body: '', headers: SSE_HEADERS };
@@ -35,6 +46,7 @@ export const streamRoute: ApiRoute = (app, container) => {
         read: async (ids) => (await readMetrics(container, ids)).items.map(toLiveSnapshot),
         keepAliveMs: container.config.streamKeepAliveMs,
         coalesceMs: COALESCE_MS,
+        probe: container.telemetry.live,
         onError: (err) => request.log.warn({ err, reqId: request.id }, 'metrics stream error'),
       }).catch((err: unknown) => {
         lease.release();

@@ -1,4 +1,4 @@
-import { viewRequestSchema } from '@/lib/contracts/metrics';
+import { viewRequestSchema, viewResponseSchema } from '@/lib/contracts/metrics';
 import { recordView } from '@/lib/server/domain/record-view';
 import { defineRoute } from '../route';
 
@@ -9,7 +9,12 @@ export const viewRoute = defineRoute({
   body: viewRequestSchema,
   rateLimit: 'view',
   audit: 'view',
-  handler: async ({ body, sessionId, ip, userAgent, container }) => ({
-    body: await recordView(container, { exposeId: body.exposeId, sessionId, ip, userAgent }),
-  }),
+  summary: 'Count a view once per viewer per expose per 24 h (bots never count)',
+  response: { 200: viewResponseSchema },
+  errors: ['not_found', 'expired', 'unavailable'],
+  write: 'view',
+  handler: async ({ body, sessionId, ip, userAgent, container }) => {
+    const { reply, outcome } = await recordView(container, { exposeId: body.exposeId, sessionId, ip, userAgent });
+    return { body: reply, outcome };
+  },
 });

@@ -1,4 +1,4 @@
-import { voteRequestSchema } from '@/lib/contracts/metrics';
+import { metricsSnapshotSchema, voteRequestSchema } from '@/lib/contracts/metrics';
 import { recordVote } from '@/lib/server/domain/record-vote';
 import { defineRoute } from '../route';
 
@@ -9,5 +9,12 @@ export const voteRoute = defineRoute({
   body: voteRequestSchema,
   rateLimit: 'vote',
   audit: 'vote',
-  handler: async ({ body, sessionId, ip, container }) => ({ body: await recordVote(container, { ...body, sessionId, ip }) }),
+  summary: "Set the caller's vote to a state (the same state again is a no-op)",
+  response: { 200: metricsSnapshotSchema },
+  errors: ['not_found', 'expired', 'unavailable'],
+  write: 'vote',
+  handler: async ({ body, sessionId, ip, container }) => {
+    const { snapshot, changed, overIpCap } = await recordVote(container, { ...body, sessionId, ip });
+    return { body: snapshot, outcome: overIpCap ? 'over_ip_cap' : changed ? 'applied' : 'no_change' };
+  },
 });

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+
+/** A free loopback port, from the OS (listen(0)). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A second built server on its own empty database, for tests that need a known feed (no demo
+ * content, no other test's exposes) and more writes than the shared server's rate limits allow.
+ * Started with `node` so the PID held here is the server's; stopped by that PID.
+ */
+export async function startOwnServer(env: Record<string, string> = {}) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['e2e/serve.mjs'], {
+    env: { ...process.env, PORT: String(port), SEED_DEMO: '0', RATE_LIMITS: '0', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const baseURL = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(`${baseURL}/api/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('own e2e server did not start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    baseURL,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

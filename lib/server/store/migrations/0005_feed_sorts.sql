@@ -1,0 +1,4 @@
+ALTER TABLE "exposes" ADD COLUMN "net_votes" bigint GENERATED ALWAYS AS (upvotes - downvotes) STORED NOT NULL;--> statement-breakpoint
+ALTER TABLE "exposes" ADD COLUMN "hot_rank" double precision GENERATED ALWAYS AS (sign((upvotes - downvotes)::double precision) * log(greatest(abs(upvotes - downvotes), 1)::double precision) + extract(epoch from (created_at - '2025-01-01 00:00:00+00'::timestamptz))::double precision / 45000) STORED NOT NULL;--> statement-breakpoint
+CREATE INDEX "exposes_top_idx" ON "exposes" USING btree ("net_votes" DESC NULLS FIRST,"created_at" DESC NULLS FIRST,"id" DESC NULLS FIRST);--> statement-breakpoint
+CREATE INDEX "exposes_hot_idx" ON "exposes" USING btree ("hot_rank" DESC NULLS FIRST,"id" DESC NULLS FIRST);
