@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
+import { OfflineNotice } from '@/components/OfflineNotice';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -34,6 +35,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
           </div>
         </header>
         <main id="main" className="ec-main">
+          <OfflineNotice />
           {children}
         </main>
         <footer className="ec-footer">
