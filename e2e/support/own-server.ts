@@ -1,17 +1,5 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
-
-/** A free loopback port, from the OS (listen(0)). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../tests/helpers/raw-http';
 
 /**
  * A second built server on its own empty database, for tests that need a known feed (no demo

@@ -27,8 +27,6 @@ import type { Store } from './store/port';
 export interface Container {
   config: AppConfig;
   store: Store;
-  /** Signs session cookies (and keys the IP hash): the first of `sessionSecrets`. */
-  sessionSecret: string;
   /** Every accepted session secret, the signing one first (SESSION_SECRET rotation). */
   sessionSecrets: string[];
   rateLimits: RateLimits;
@@ -132,7 +130,6 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     caps,
     audit,
     store,
-    sessionSecret: sessionSecrets[0]!,
     sessionSecrets,
     rateLimits: createRateLimits({ redis, enabled: overrides.rateLimitsEnabled ?? config.rateLimits }),
     redis,

@@ -93,15 +93,6 @@ export async function startServer(
   };
 }
 
-/** A free port on 127.0.0.1 (for servers that take their port from PORT and do not log it). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A raw HTTP/1.1 connection: write bytes as the test chooses, read whole responses. */
 export interface RawConnection {
   socket: net.Socket;

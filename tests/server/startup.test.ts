@@ -73,7 +73,7 @@ describe('embedded database start-up', () => {
 
     container = await createContainer(config);
     expect(await container.store.countExposes()).toBe(DEMO_EXPOSES.length); // not seeded twice
-    expect(container.sessionSecret).toBe(secret);
+    expect(container.sessionSecrets[0]).toBe(secret);
   });
 
   it('does not seed with SEED_DEMO=0', async () => {

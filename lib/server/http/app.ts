@@ -106,7 +106,7 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
       }
       // Pages cost a render (or a replay); hashed build assets are cheap, immutable and many per page.
       if (!isStaticAsset(path)) {
-        await container.rateLimits.consume('page', { sessionId: request.sessionId, ipHash: request.ipHash, sessionIsNew: true });
+        await container.rateLimits.consume('page', { sessionId: request.sessionId, ipHash: request.ipHash, sessionIsNew: request.sessionIsNew });
       }
       reply.hijack();
       if (!isStaticAsset(path)) setPageCsp(request.raw, reply.raw, { publicOrigin, dev });
