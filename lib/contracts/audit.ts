@@ -9,7 +9,7 @@ export const auditDaySchema = z.object({
   kind: z.enum(['vote', 'view', 'share']),
   requests: z.number().int(),
   counted: z.number().int(),
-  /** By reason (no_change, replayed, duplicate_view, bot, rate_limited, over_ip_cap, expired). */
+  /** By reason (no_change, replayed, duplicate_view, bot, rate_limited, over_ip_cap, challenge_required, challenge_failed, expired). */
   dropped: z.record(z.string(), z.number().int()),
 });
 export type AuditDay = z.infer<typeof auditDaySchema>;

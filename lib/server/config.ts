@@ -79,6 +79,17 @@ const envSchema = z.object({
   FREE_VOTES_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(30),
   /** Shares per IP identity, expose and UTC day that move the public counter. */
   FREE_SHARES_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(10),
+  /** Counted votes per IP identity, expose and UTC day at most, those paid with a proof of work included. */
+  MAX_VOTES_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(1000),
+  /** Counted shares per IP identity, expose and UTC day at most. */
+  MAX_SHARES_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(200),
+  /**
+   * Proof-of-work difficulty: the ALTCHA secret number is drawn from [0, this]; a solver tries
+   * half of it on average (docs/SECURITY.md "Count integrity" has the measured times).
+   */
+  CHALLENGE_MAX_NUMBER: z.coerce.number().int().min(1).max(100_000_000).default(50_000),
+  /** A challenge's solution is accepted this long after it was issued. */
+  CHALLENGE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
   /** Counted views per IP identity, expose and UTC day; more are answered and not counted. */
   MAX_VIEWS_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(500),
   /** Last resort of a graceful shutdown: exit 1 if draining and closing took longer than this. */
@@ -121,6 +132,10 @@ export interface AppConfig {
   freeVotesPerIp: number;
   maxViewsPerIp: number;
   freeSharesPerIp: number;
+  maxVotesPerIp: number;
+  maxSharesPerIp: number;
+  challengeMaxNumber: number;
+  challengeTtlMs: number;
   /** docs/ARCHITECTURE.md "Shutdown": the force-exit timer after SIGTERM. */
   shutdownTimeoutMs: number;
   requestTimeoutMs: number;
@@ -149,6 +164,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   }
   if (e.STREAM_KEEPALIVE_MS >= e.CONNECTION_TIMEOUT_MS) {
     throw new ConfigError('STREAM_KEEPALIVE_MS must be below CONNECTION_TIMEOUT_MS, or idle live streams are cut.');
+  }
+  if (e.MAX_VOTES_PER_IP < e.FREE_VOTES_PER_IP || e.MAX_SHARES_PER_IP < e.FREE_SHARES_PER_IP) {
+    throw new ConfigError('MAX_VOTES_PER_IP and MAX_SHARES_PER_IP must be at least FREE_VOTES_PER_IP and FREE_SHARES_PER_IP.');
   }
   if (e.DATABASE_URL && !e.SESSION_SECRET) {
     throw new ConfigError(
@@ -186,6 +204,10 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     freeVotesPerIp: e.FREE_VOTES_PER_IP,
     maxViewsPerIp: e.MAX_VIEWS_PER_IP,
     freeSharesPerIp: e.FREE_SHARES_PER_IP,
+    maxVotesPerIp: e.MAX_VOTES_PER_IP,
+    maxSharesPerIp: e.MAX_SHARES_PER_IP,
+    challengeMaxNumber: e.CHALLENGE_MAX_NUMBER,
+    challengeTtlMs: e.CHALLENGE_TTL_SECONDS * 1000,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,

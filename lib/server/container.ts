@@ -7,6 +7,7 @@ import { seedIfEmpty } from './domain/demo-content';
 import { createHotWrites, type HotWrites } from './domain/hot-writes';
 import type { IpCaps } from './domain/record-vote';
 import { createAuditRecorder, type AuditRecorder } from './domain/audit';
+import { createChallengeIssuer, type ChallengeIssuer } from './domain/challenge';
 import { newExposeId } from './domain/ids';
 import { startMaintenance, type MaintenanceLog } from './domain/maintenance';
 import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
@@ -39,6 +40,8 @@ export interface Container {
   caps: IpCaps;
   /** Counted and dropped writes per expose and day, flushed to the audit table each second. */
   audit: AuditRecorder;
+  /** Proof-of-work challenges beyond the free writes (signed with a key derived from SESSION_SECRET). */
+  challenges: ChallengeIssuer;
   /** Live fan-out of committed metrics changes: in-process, or Redis pub/sub across instances. */
   bus: MetricsBus;
   /** Votes and views: coalesced per expose into one transaction per batch, or one per request. */
@@ -123,12 +126,19 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     overrides.maintenance === false
       ? async () => {}
       : startMaintenance({ store, now }, { log: overrides.log ?? stderrLog, probe: telemetry.maintenance });
-  const caps: IpCaps = { votes: config.freeVotesPerIp, views: config.maxViewsPerIp, shares: config.freeSharesPerIp };
+  const caps: IpCaps = {
+    freeVotes: config.freeVotesPerIp,
+    maxVotes: config.maxVotesPerIp,
+    views: config.maxViewsPerIp,
+    freeShares: config.freeSharesPerIp,
+    maxShares: config.maxSharesPerIp,
+  };
   const audit = createAuditRecorder({ store, now, intervalMs: 1000, onError: (err) => (overrides.log ?? stderrLog).error({ err }, 'audit flush failed') });
   const container: Container = {
     config,
     caps,
     audit,
+    challenges: createChallengeIssuer({ secrets: sessionSecrets, maxNumber: config.challengeMaxNumber, ttlMs: config.challengeTtlMs, now }),
     store,
     sessionSecrets,
     rateLimits: createRateLimits({ redis, enabled: overrides.rateLimitsEnabled ?? config.rateLimits }),

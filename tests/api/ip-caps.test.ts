@@ -20,11 +20,14 @@ async function inParallel(count: number, width: number, task: (n: number) => Pro
   );
 }
 
-it('defaults: 30 free votes and 500 counted views per IP identity, expose and day', () => {
+it('defaults: 30 free and 1,000 counted votes, 10 free and 200 counted shares, 500 counted views per IP identity, expose and day', () => {
   expect(FREE_VOTES).toBe(30);
   expect(MAX_VIEWS).toBe(500);
   expect(FREE_SHARES).toBe(10);
+  expect(loadConfig({}).maxVotesPerIp).toBe(1000);
+  expect(loadConfig({}).maxSharesPerIp).toBe(200);
   expect(loadConfig({ FREE_VOTES_PER_IP: '0', MAX_VIEWS_PER_IP: '7' })).toMatchObject({ freeVotesPerIp: 0, maxViewsPerIp: 7 });
+  expect(() => loadConfig({ FREE_VOTES_PER_IP: '50', MAX_VOTES_PER_IP: '40' })).toThrow(/MAX_VOTES_PER_IP/);
 });
 
 for (const database of testDatabases()) {
@@ -50,16 +53,24 @@ for (const database of testDatabases()) {
 
     const upvoteFlood = async (address: (n: number) => string) => {
       const id = await seedExpose(t.container.store);
+      const statuses = new Map<number, number>();
       await inParallel(5000, 50, async (n) => {
         const res = await send('/api/expose/vote', id, address(n), n, { voteType: 'upvote' });
-        // accepted: the voter's own state says up, whether or not the public count moved
-        expect(res.statusCode).toBe(200);
-        expect(res.json().myVote).toBe('upvote');
+        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+        // beyond the free votes: a proof of work is asked for, and nothing is stored
+        if (res.statusCode === 428) expect(res.json()).toMatchObject({ error: { code: 'challenge_required' }, challenge: { algorithm: 'SHA-256' } });
+        else expect(res.json().myVote).toBe('upvote');
       });
+      expect(Object.fromEntries(statuses)).toEqual({ 200: FREE_VOTES, 428: 5000 - FREE_VOTES });
+      await t.container.audit.flush();
+      expect((await t.container.store.readAudit(id)).map((r) => [r.outcome, r.n]).sort()).toEqual([
+        ['challenge_required', 5000 - FREE_VOTES],
+        ['counted', FREE_VOTES],
+      ]);
       return (await t.container.store.findExpose(id))!;
     };
 
-    it('5,000 cookie-less upvotes from one IPv4 with rotating user agents: netVotes grows by exactly the free cap', async () => {
+    it('5,000 cookie-less upvotes from one IPv4 with rotating user agents and no solutions: netVotes grows by exactly the free cap', async () => {
       const row = await upvoteFlood(() => '198.51.100.23');
       expect(row.upvotes - row.downvotes).toBe(FREE_VOTES);
     }, 180_000);
@@ -81,12 +92,14 @@ for (const database of testDatabases()) {
       expect((await t.container.store.findExpose(id))!.views).toBe(MAX_VIEWS);
     }, 180_000);
 
-    it('500 cookie-less shares from one IP: the shares counter grows by exactly the free share cap', async () => {
+    it('500 cookie-less shares from one IP without solutions: the shares counter grows by exactly the free share cap', async () => {
       const id = await seedExpose(t.container.store);
+      const statuses = new Map<number, number>();
       await inParallel(500, 25, async (n) => {
         const res = await send('/api/expose/share', id, '198.51.100.28', n, { channel: 'link' });
-        expect(res.statusCode).toBe(200);
+        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
       });
+      expect(Object.fromEntries(statuses)).toEqual({ 200: FREE_SHARES, 428: 500 - FREE_SHARES });
       expect((await t.container.store.findExpose(id))!.shares).toBe(FREE_SHARES);
     }, 120_000);
 
@@ -97,27 +110,44 @@ for (const database of testDatabases()) {
       expect(res.json().metrics.netVotes).toBe(FREE_VOTES + 1);
     });
 
-    it('an un-vote of an uncounted vote moves nothing; of a counted one it takes the vote back', async () => {
-      const id = await seedExpose(t.container.store);
-      const cookies: string[] = [];
-      for (let n = 0; n < FREE_VOTES + 1; n++) {
-        const res = await send('/api/expose/vote', id, '198.51.100.27', n, { voteType: 'upvote' });
-        cookies.push(String(res.headers['set-cookie']).split(';')[0]!);
-      }
-      const as = (i: number, voteType: string) =>
-        t.app.inject({
-          method: 'POST',
-          url: '/api/expose/vote',
-          remoteAddress: '198.51.100.27',
-          headers: { ...JSON_HEADERS, 'user-agent': ua(i), cookie: cookies[i]! },
-          payload: JSON.stringify({ exposeId: id, voteType }),
+    it('over the hard cap: the vote is kept uncounted; taking it back moves nothing, a counted one is taken back', async () => {
+      // hard cap = free cap: beyond it no proof of work helps, so none is asked for
+      const capped = await createTestApp(t.container.store, {
+        env: { RATE_LIMITS: '0', FREE_VOTES_PER_IP: '3', MAX_VOTES_PER_IP: '3' },
+        overrides: { maintenance: false },
+      });
+      try {
+        const id = await seedExpose(t.container.store);
+        const as = (i: number, voteType: string, cookie?: string) =>
+          capped.app.inject({
+            method: 'POST',
+            url: '/api/expose/vote',
+            remoteAddress: '198.51.100.27',
+            headers: { ...JSON_HEADERS, 'user-agent': ua(i), ...(cookie && { cookie }) },
+            payload: JSON.stringify({ exposeId: id, voteType }),
+          });
+        const cookies: string[] = [];
+        for (let n = 0; n < 4; n++) {
+          const res = await as(n, 'upvote');
+          expect(res.statusCode).toBe(200);
+          expect(res.json().myVote).toBe('upvote');
+          cookies.push(String(res.headers['set-cookie']).split(';')[0]!);
+        }
+        expect((await t.container.store.findExpose(id))!.upvotes).toBe(3);
+        // the last voter's vote was not counted: taking it back changes nothing public
+        expect((await as(3, 'none', cookies[3])).json()).toMatchObject({ myVote: null, metrics: { upvotes: 3 } });
+        // a counted voter switching to a downvote keeps one counted vote, now down
+        expect((await as(0, 'downvote', cookies[0])).json()).toMatchObject({ myVote: 'downvote', metrics: { upvotes: 2, downvotes: 1 } });
+        expect((await as(0, 'none', cookies[0])).json()).toMatchObject({ myVote: null, metrics: { upvotes: 2, downvotes: 0 } });
+        await capped.container.audit.flush();
+        expect(Object.fromEntries((await t.container.store.readAudit(id)).map((r) => [r.outcome, r.n]))).toEqual({
+          counted: 5,
+          over_ip_cap: 1,
+          no_change: 1,
         });
-      expect((await t.container.store.findExpose(id))!.upvotes).toBe(FREE_VOTES);
-      // the last voter's vote was not counted: taking it back changes nothing public
-      expect((await as(FREE_VOTES, 'none')).json()).toMatchObject({ myVote: null, metrics: { upvotes: FREE_VOTES } });
-      // a counted voter switching to a downvote keeps one counted vote, now down
-      expect((await as(0, 'downvote')).json()).toMatchObject({ myVote: 'downvote', metrics: { upvotes: FREE_VOTES - 1, downvotes: 1 } });
-      expect((await as(0, 'none')).json()).toMatchObject({ myVote: null, metrics: { upvotes: FREE_VOTES - 1, downvotes: 0 } });
+      } finally {
+        await capped.close();
+      }
     });
   });
 }

@@ -31,6 +31,8 @@ export async function createTestApp(
     /** Closes the app (and a Redis connection); the store belongs to the test database. */
     async close() {
       await app.close();
+      // What the audit still holds goes to the store now, not on a timer after the store closed.
+      await container.audit.close();
       container.redis?.disconnect();
     },
   };

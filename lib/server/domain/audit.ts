@@ -14,6 +14,10 @@ export type AuditOutcome =
   | 'bot'
   | 'rate_limited'
   | 'over_ip_cap'
+  /** Beyond the free writes without a solution: answered 428 with a challenge, nothing changed. */
+  | 'challenge_required'
+  /** A forged, foreign, expired or replayed solution: answered 403, nothing changed. */
+  | 'challenge_failed'
   | 'expired';
 
 export interface AuditRecorder {

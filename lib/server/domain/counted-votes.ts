@@ -1,4 +1,4 @@
-import type { IpGrantRequest, VoteChange } from '@/lib/server/store/port';
+import type { IpGrantRequest, VoteChange, WriteQueries } from '@/lib/server/store/port';
 import { transitionDelta, type CounterDelta, type VotePlan } from './vote-transition';
 
 /**
@@ -54,4 +54,89 @@ export function countedChanges(
     return { sessionId: c.sessionId, value: c.value, counted };
   });
   return { changes, delta, moved };
+}
+
+/** Why a session's ops in a batch were refused (nothing of that session is written). */
+export type VoteRefusal = 'challenge_required' | 'challenge_failed';
+
+export interface VoteGate {
+  refused: Map<string, VoteRefusal>;
+  /** The grant bucket of each session: its IP identity, or a second bucket for votes paid with a solution. */
+  bucketOf: Map<string, string>;
+  granted: Map<string, number>;
+}
+
+/** The ops the gate needs: their session, IP identity and verified (not yet claimed) solution. */
+export interface GateOp {
+  sessionId: string;
+  ipKey?: string;
+  solution?: { id: string; expiresAt: Date };
+}
+
+const PAID = '\u0000paid';
+
+const countBy = (keys: readonly string[]) => {
+  const n = new Map<string, number>();
+  for (const k of keys) n.set(k, (n.get(k) ?? 0) + 1);
+  return [...n].map(([ipKey, count]) => ({ ipKey, n: count }));
+};
+
+/**
+ * Decides, inside the votes' transaction, which new counted votes an IP identity gets
+ * (docs/SECURITY.md "Count integrity"):
+ * - without a solution, up to `free` per identity, expose and day;
+ * - beyond that, a vote that pays with a solution (claimed here, single use) counts up to `max`;
+ * - one without a solution is refused with `challenge_required` while `max` leaves room, and
+ *   accepted uncounted (over_ip_cap) once it does not; a replayed solution refuses its vote.
+ * Both grants are capped upserts holding the identity's row lock, so no race passes a cap. The
+ * paid grant and the claim run only when a batch carries solutions.
+ */
+export async function gateVotes(
+  tx: Pick<WriteQueries, 'grantIpVotes' | 'claimChallenges'>,
+  caps: { free: number; max: number },
+  target: { exposeId: string; day: string },
+  plan: VotePlan,
+  locked: LockedVotes,
+  ops: readonly GateOp[],
+): Promise<VoteGate> {
+  const ipKeyOf = new Map<string, string>();
+  const solutionOf = new Map<string, { id: string; expiresAt: Date }>();
+  for (const op of ops) {
+    if (op.ipKey === undefined) throw new Error('gateVotes: a capped vote needs its ipKey');
+    ipKeyOf.set(op.sessionId, op.ipKey);
+    if (op.solution) solutionOf.set(op.sessionId, op.solution);
+  }
+  // Sessions asking for a new counted vote; a solution sent with any other change stays unused.
+  const asking = plan.changes.filter((c) => c.value !== 0 && shareOf(locked, c.sessionId) === 0).map((c) => c.sessionId);
+  const refused = new Map<string, VoteRefusal>();
+  const paying = asking.filter((s) => solutionOf.has(s));
+  const claimed = paying.length > 0 ? await tx.claimChallenges([...new Map(paying.map((s) => [solutionOf.get(s)!.id, solutionOf.get(s)!])).values()]) : new Set<string>();
+  const paid: string[] = [];
+  for (const s of paying) {
+    const id = solutionOf.get(s)!.id;
+    // One claim pays for one vote, also when two sessions of the batch sent the same solution.
+    if (claimed.delete(id)) paid.push(s);
+    else refused.set(s, 'challenge_failed');
+  }
+  const unpaid = asking.filter((s) => !solutionOf.has(s));
+  const freeGrants = unpaid.length > 0 ? await tx.grantIpVotes(target.exposeId, target.day, countBy(unpaid.map((s) => ipKeyOf.get(s)!)), caps.free) : new Map();
+  const paidGrants = paid.length > 0 ? await tx.grantIpVotes(target.exposeId, target.day, countBy(paid.map((s) => ipKeyOf.get(s)!)), caps.max) : new Map();
+  const bucketOf = new Map(ipKeyOf);
+  const granted = new Map<string, number>();
+  for (const s of paid) bucketOf.set(s, ipKeyOf.get(s)! + PAID);
+  for (const [ipKey, g] of freeGrants) granted.set(ipKey, g.granted);
+  for (const [ipKey, g] of paidGrants) granted.set(ipKey + PAID, g.granted);
+  // countedChanges hands an identity's free grants to its first unpaid sessions in plan order: the rest need a solution.
+  const left = new Map(granted);
+  for (const s of unpaid) {
+    const ipKey = ipKeyOf.get(s)!;
+    const n = left.get(ipKey) ?? 0;
+    if (n > 0) {
+      left.set(ipKey, n - 1);
+      continue;
+    }
+    const total = (paidGrants.get(ipKey) ?? freeGrants.get(ipKey))?.total ?? 0;
+    if (total < caps.max) refused.set(s, 'challenge_required');
+  }
+  return { refused, bucketOf, granted };
 }

@@ -1,21 +1,25 @@
 import type { MetricsSnapshot, VoteType } from '@/lib/contracts/metrics';
 import { publishSnapshot, type MetricsBus } from '@/lib/server/live/bus';
-import type { MetricsStore, WriteQueries } from '@/lib/server/store/port';
+import type { MetricsStore } from '@/lib/server/store/port';
 import type { HotWrites } from './hot-writes';
 import { myVoteFromValue, toSnapshot } from './expose-view';
-import { planVotes, voteValueOf, type VotePlan, type VoteValue } from './vote-transition';
+import { planVotes, voteValueOf, type VoteValue } from './vote-transition';
 import { assertWritable } from './assert-writable';
-import { countedChanges, grantRequests, type LockedVotes } from './counted-votes';
+import { countedChanges, gateVotes, type VoteGate, type VoteRefusal } from './counted-votes';
+import { ChallengeRequiredError, challengeFailed, type ChallengeIssuer, type ChallengeOp, type VerifiedSolution } from './challenge';
 import { utcDay, type ViewerHasher } from './viewer-hash';
 import type { AuditOutcome, AuditRecorder } from './audit';
 import { DomainError } from './errors';
 
 /** Per IP identity, expose and UTC day (docs/SECURITY.md "Count integrity"). */
 export interface IpCaps {
-  /** Votes that move the public counters. */
-  votes: number;
+  /** Votes that count with no questions asked. */
+  freeVotes: number;
+  /** Votes that count at most, the ones paid with a proof of work included. */
+  maxVotes: number;
   views: number;
-  shares: number;
+  freeShares: number;
+  maxShares: number;
 }
 
 export interface VoteDeps {
@@ -34,6 +38,8 @@ export interface VoteOp {
   value: VoteValue;
   /** The voter's IP identity under today's salt (ViewerHasher.ipKeyFor); required with caps. */
   ipKey?: string;
+  /** A checked proof of work; claimed (single use) only if this vote needs it to count. */
+  solution?: VerifiedSolution;
 }
 
 /** One op's reply, and whether it changed its session's vote (ec_writes_total: applied or no_change). */
@@ -42,6 +48,8 @@ export interface VoteResult {
   changed: boolean;
   /** Changed the session's vote but its IP identity is over the cap: the counters did not move. */
   overIpCap: boolean;
+  /** Refused: nothing of its session changed (recordVote answers 428 or 403). */
+  refused?: VoteRefusal;
 }
 
 /**
@@ -65,15 +73,20 @@ export async function applyVoteBatchWithChanges(deps: VoteDeps, exposeId: string
           { now },
         ),
       );
-      const plan = planVotes(locked.current, ops);
-      const { changes, delta, moved } = await countVotes(tx, deps.caps, exposeId, now, plan, locked, ops);
+      const asked = planVotes(locked.current, ops);
+      const gate = deps.caps ? await gateVotes(tx, { free: deps.caps.freeVotes, max: deps.caps.maxVotes }, { exposeId, day: utcDay(now) }, asked, locked, ops) : uncapped(ops);
+      // A refused session's ops are left out: its row and the counters stay as they were.
+      const plan = gate.refused.size > 0 ? planVotes(locked.current, ops.filter((o) => !gate.refused.has(o.sessionId))) : asked;
+      const { changes, delta, moved } = countedChanges(plan, locked, gate.bucketOf, gate.granted);
       const counters = changes.length > 0 ? await tx.writeVotes(exposeId, changes, delta, { now }) : locked.counters;
       const changedValue = new Map(changes.map((c) => [c.sessionId, c.value]));
       return {
-        snapshots: ops.map((op) => toSnapshot(exposeId, counters, myVoteFromValue(plan.finals.get(op.sessionId)))),
+        snapshots: ops.map((op) => toSnapshot(exposeId, counters, myVoteFromValue(plan.finals.get(op.sessionId) ?? locked.current.get(op.sessionId)))),
         changed: plan.changes.length > 0,
-        // Per request: its session's net change moved the counters, or was over the cap, or changed nothing public.
+        // Per request: its session's net change moved the counters, or was over the cap, or refused, or changed nothing public.
         outcomes: ops.map((op): AuditOutcome => {
+          const refusal = gate.refused.get(op.sessionId);
+          if (refusal) return refusal;
           if (moved.has(op.sessionId)) return 'counted';
           return changedValue.has(op.sessionId) && changedValue.get(op.sessionId) !== 0 ? 'over_ip_cap' : 'no_change';
         }),
@@ -86,7 +99,16 @@ export async function applyVoteBatchWithChanges(deps: VoteDeps, exposeId: string
     });
   for (const outcome of outcomes) deps.audit?.record(exposeId, 'vote', outcome);
   if (changed && snapshots[0]) publishSnapshot(deps.bus, snapshots[0]);
-  return snapshots.map((snapshot, i) => ({ snapshot, changed: opChanged[i] ?? false, overIpCap: outcomes[i] === 'over_ip_cap' }));
+  return snapshots.map((snapshot, i) => {
+    const outcome = outcomes[i];
+    const refused = outcome === 'challenge_required' || outcome === 'challenge_failed' ? outcome : undefined;
+    return { snapshot, changed: !refused && (opChanged[i] ?? false), overIpCap: outcome === 'over_ip_cap', ...(refused && { refused }) };
+  });
+}
+
+/** Store-only tests: every vote counts. */
+function uncapped(ops: readonly VoteOp[]): VoteGate {
+  return { refused: new Map(), bucketOf: new Map(ops.map((o) => [o.sessionId, ''])), granted: new Map([['', Number.MAX_SAFE_INTEGER]]) };
 }
 
 /** In batch order: an op changed its session's vote if it differs from that session's vote before it. */
@@ -99,33 +121,32 @@ function changesPerOp(current: ReadonlyMap<string, number>, ops: readonly VoteOp
   });
 }
 
-/** Decides which changes count: with caps, a vote not yet in the counters needs a grant from its IP identity. */
-async function countVotes(
-  tx: Pick<WriteQueries, 'grantIpVotes'>,
-  caps: IpCaps | undefined,
-  exposeId: string,
-  now: Date,
-  plan: VotePlan,
-  locked: LockedVotes,
-  ops: readonly VoteOp[],
-) {
-  const ipKeyOf = new Map(
-    ops.map((o) => {
-      if (caps && o.ipKey === undefined) throw new Error('applyVoteBatch: a capped vote needs its ipKey');
-      return [o.sessionId, o.ipKey ?? ''];
-    }),
-  );
-  if (!caps) return countedChanges(plan, locked, ipKeyOf, new Map([['', Number.MAX_SAFE_INTEGER]]));
-  const requests = grantRequests(plan, locked, ipKeyOf);
-  const granted = requests.length > 0 ? await tx.grantIpVotes(exposeId, utcDay(now), requests, caps.votes) : new Map<string, number>();
-  return countedChanges(plan, locked, ipKeyOf, granted);
-}
-
-/** One request's vote, applied through the hot-write path (coalesced with concurrent ones). */
+/**
+ * One request's vote, applied through the hot-write path (coalesced with concurrent ones). A
+ * solution is checked (signature, expose, expiry) before the vote is queued; beyond the free votes
+ * a vote without one gets a fresh challenge (428).
+ */
 export async function recordVote(
-  deps: { hotWrites: HotWrites; viewers: ViewerHasher; now: () => Date },
-  input: { exposeId: string; sessionId: string; voteType: VoteType; ip: string },
+  deps: { hotWrites: HotWrites; viewers: ViewerHasher; challenges: ChallengeIssuer; audit?: AuditRecorder; now: () => Date },
+  input: { exposeId: string; sessionId: string; voteType: VoteType; ip: string; challengeSolution?: string },
 ): Promise<VoteResult> {
   const ipKey = await deps.viewers.ipKeyFor(input.ip, deps.now());
-  return deps.hotWrites.vote(input.exposeId, { sessionId: input.sessionId, value: voteValueOf(input.voteType), ipKey });
+  const solution = input.challengeSolution === undefined ? undefined : await verifyOrAudit(deps, input.exposeId, 'vote', input.challengeSolution);
+  const result = await deps.hotWrites.vote(input.exposeId, { sessionId: input.sessionId, value: voteValueOf(input.voteType), ipKey, solution });
+  if (result.refused === 'challenge_required') throw new ChallengeRequiredError(await deps.challenges.issue(input.exposeId, 'vote'));
+  if (result.refused === 'challenge_failed') throw challengeFailed('This challenge was already used; solve a new one.');
+  return result;
+}
+
+/** A forged, foreign or expired solution is refused before anything is queued, and audited. */
+export function verifyOrAudit(
+  deps: { challenges: ChallengeIssuer; audit?: AuditRecorder },
+  exposeId: string,
+  op: ChallengeOp,
+  header: string,
+): Promise<VerifiedSolution> {
+  return deps.challenges.verify(header, exposeId, op).catch((err: unknown) => {
+    if (err instanceof DomainError && err.code === 'challenge_failed') deps.audit?.record(exposeId, op, 'challenge_failed');
+    throw err;
+  });
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody, ErrorCode } from '@/lib/contracts/errors';
+import { ChallengeRequiredError } from '@/lib/server/domain/challenge';
 import { DomainError } from '@/lib/server/domain/errors';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -16,6 +17,8 @@ const STATUS: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   rate_limited: 429,
+  challenge_required: 428,
+  challenge_failed: 403,
   internal: 500,
   unavailable: 503,
 };
@@ -25,7 +28,8 @@ export const statusOf = (code: ErrorCode): number => STATUS[code];
 
 interface HttpError {
   status: number;
-  body: ErrorBody;
+  /** A 428 carries the challenge next to the error (challenge.ts). */
+  body: ErrorBody & { challenge?: unknown };
   retryAfter?: number;
 }
 
@@ -60,6 +64,7 @@ function describeValidation(err: FastifyError): string {
 
 /** One mapping from anything thrown to API.md's error body. Unknown errors never leak their text. */
 export function toHttpError(err: unknown): HttpError | null {
+  if (err instanceof ChallengeRequiredError) return { ...httpError(err.code, err.message), body: { error: { code: err.code, message: err.message }, challenge: err.challenge } };
   if (err instanceof DomainError) return httpError(err.code, err.message, err.retryAfterSeconds);
   const fe = err as FastifyError;
   if (hasZodFastifySchemaValidationErrors(fe) || fe.validation) return httpError('invalid_input', describeValidation(fe));
@@ -81,6 +86,8 @@ export function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
  */
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const mapped = toHttpError(err);
+  // A 403 is also a foreign Origin: ec_writes_total tells a failed proof of work by its code.
+  if (mapped?.body.error.code === 'challenge_failed') request.writeOutcome = 'challenge_failed';
   if (mapped) {
     if (mapped.status >= 500) request.log.warn({ err, code: mapped.body.error.code }, 'request failed');
     return sendError(reply, mapped);

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z, type ZodType } from 'zod';
 import { idempotencyKeySchema } from '@/lib/contracts/common';
-import type { ErrorCode } from '@/lib/contracts/errors';
+import { challengeSchema, type ErrorCode } from '@/lib/contracts/errors';
 import { statusOf } from './errors';
 import type { RouteSpec } from './route';
 
@@ -30,11 +30,18 @@ declare module 'fastify' {
   }
 }
 
-const idempotencyHeaders = z.object({ 'idempotency-key': idempotencyKeySchema.optional() });
+const idempotencyKeyHeader = { 'idempotency-key': idempotencyKeySchema.optional() };
+const challengeSolutionHeader = {
+  'x-challenge-solution': z
+    .string()
+    .max(2048)
+    .optional()
+    .describe('The solution of a 428 challenge: base64 of the ALTCHA payload JSON {algorithm, challenge, number, salt, signature}.'),
+};
 
 type DocFields = Pick<
   RouteSpec<ZodType | undefined, ZodType | undefined, ZodType | undefined>,
-  'method' | 'body' | 'querystring' | 'params' | 'rateLimit' | 'summary' | 'response' | 'errors' | 'idempotent'
+  'method' | 'body' | 'querystring' | 'params' | 'rateLimit' | 'summary' | 'response' | 'errors' | 'idempotent' | 'challenge'
 >;
 
 /** A route's description: its own errors plus those of the checks defineRoute makes. */
@@ -49,13 +56,20 @@ export function describeRoute(spec: DocFields): RouteDocs {
     errors.add('idempotency_key_reused');
   }
   if (spec.rateLimit) errors.add('rate_limited');
+  if (spec.challenge) {
+    errors.add('challenge_required');
+    errors.add('challenge_failed');
+  }
   for (const code of spec.errors ?? []) errors.add(code);
   errors.add('internal');
   return {
     summary: spec.summary,
     success: spec.response,
     errors: [...errors],
-    headers: spec.idempotent ? idempotencyHeaders : undefined,
+    headers:
+      spec.idempotent || spec.challenge
+        ? z.object({ ...(spec.idempotent ? idempotencyKeyHeader : {}), ...(spec.challenge ? challengeSolutionHeader : {}) })
+        : undefined,
   };
 }
 
@@ -72,7 +86,11 @@ function errorResponses(codes: readonly ErrorCode[]): Record<number, SuccessDoc>
         description: `Error: ${list.join(', ')}`,
         content: {
           'application/json': {
-            schema: z.object({ error: z.object({ code: z.enum(list as [ErrorCode, ...ErrorCode[]]), message: z.string() }) }),
+            schema: z.object({
+              error: z.object({ code: z.enum(list as [ErrorCode, ...ErrorCode[]]), message: z.string() }),
+              // 428 challenge_required: what to solve (docs/API.md "Proof of work").
+              ...(list.includes('challenge_required') ? { challenge: challengeSchema } : {}),
+            }),
           },
         },
       },

@@ -3,6 +3,7 @@ import type { ZodType, z } from 'zod';
 import { exposeIdSchema, idempotencyKeySchema } from '@/lib/contracts/common';
 import type { ErrorCode } from '@/lib/contracts/errors';
 import type { AuditKind } from '@/lib/server/domain/audit';
+import type { ChallengeOp } from '@/lib/server/domain/challenge';
 import { DomainError } from '@/lib/server/domain/errors';
 import type { Container } from '@/lib/server/container';
 import type { WriteKind, WriteOutcome } from '@/lib/server/observability/probes';
@@ -22,6 +23,8 @@ export interface RouteContext<B, Q, P> {
   ip: string;
   userAgent: string;
   idempotencyKey?: string;
+  /** The X-Challenge-Solution header, unchecked (challenge.ts verifies it), on `challenge` routes. */
+  challengeSolution?: string;
   container: Container;
   request: FastifyRequest;
   reply: FastifyReply;
@@ -60,6 +63,8 @@ export interface RouteSpec<BS extends ZodType | undefined, QS extends ZodType | 
   errors?: readonly ErrorCode[];
   /** Takes an Idempotency-Key header (documented; the header is parsed for every route). */
   idempotent?: boolean;
+  /** Beyond the free writes, needs a proof of work (428 challenge_required, X-Challenge-Solution). */
+  challenge?: ChallengeOp;
   handler: (ctx: RouteContext<Infer<BS>, Infer<QS>, Infer<PS>>) => Promise<RouteResult | void>;
 }
 
@@ -144,6 +149,8 @@ export function defineRoute<
           if (!parsed.success) throw new DomainError('invalid_input', 'Idempotency-Key must be 1-128 visible ASCII characters.');
           idempotencyKey = parsed.data;
         }
+        const solution = spec.challenge ? request.headers['x-challenge-solution'] : undefined;
+        if (Array.isArray(solution)) throw new DomainError('invalid_input', 'Send one X-Challenge-Solution header.');
         const result = await spec.handler({
           body: request.body as Infer<BS>,
           query: request.query as Infer<QS>,
@@ -153,6 +160,7 @@ export function defineRoute<
           ip: request.ip,
           userAgent: request.headers['user-agent'] ?? '',
           idempotencyKey,
+          challengeSolution: solution,
           container,
           request,
           reply,

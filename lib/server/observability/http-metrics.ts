@@ -27,6 +27,8 @@ export function outcomeOfStatus(status: number): WriteOutcome {
       return 'replayed';
     case 410:
       return 'expired';
+    case 428:
+      return 'challenge_required';
     case 429:
       return 'rate_limited';
     case 503:
@@ -56,7 +58,7 @@ export function registerHttpMetrics(app: FastifyInstance, telemetry: Telemetry):
     telemetry.http(route, request.method, status, reply.elapsedTime / 1000);
     const config = request.routeOptions.config;
     if (config.writeKind) {
-      telemetry.write(config.writeKind, status < 400 ? (request.writeOutcome ?? 'applied') : outcomeOfStatus(status));
+      telemetry.write(config.writeKind, request.writeOutcome ?? (status < 400 ? 'applied' : outcomeOfStatus(status)));
     }
     if (status === 429 && config.rateLimitAction) telemetry.rateLimited(config.rateLimitAction);
     done();

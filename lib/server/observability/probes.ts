@@ -15,6 +15,8 @@ export const WRITE_OUTCOMES = [
   'over_ip_cap',
   'bot',
   'rate_limited',
+  'challenge_required',
+  'challenge_failed',
   'expired',
   'not_found',
   'invalid',

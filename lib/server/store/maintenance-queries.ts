@@ -49,7 +49,13 @@ export function maintenanceQueries(db: SqlExecutor): Pick<MetricsStore, 'deleteE
             select ctid from ip_expose_counts where day < ${opts.saltsBeforeDay} order by day limit ${limit}))
           and day < ${opts.saltsBeforeDay}`,
       );
-      return { viewDedup, viewSalts: salts.length, idempotencyKeys, ipCounts };
+      const usedChallenges = await deleteInChunks(
+        db,
+        (limit) => sql`delete from used_challenges where ctid = any(array(
+            select ctid from used_challenges where expires_at < ${dedupBefore} order by expires_at limit ${limit}))
+          and expires_at < ${dedupBefore}`,
+      );
+      return { viewDedup, viewSalts: salts.length, idempotencyKeys, ipCounts, usedChallenges };
     },
   };
 }

@@ -1,4 +1,5 @@
 import { auditQueries } from './audit-queries';
+import { challengeQueries } from './challenge-queries';
 import type { Database, SqlExecutor } from './database';
 import { commentReadQueries, commentWriteQueries } from './comment-queries';
 import { exposeQueries } from './expose-queries';
@@ -20,6 +21,7 @@ function writeQueries(db: SqlExecutor): WriteQueries {
     ...commentWriteQueries(db),
     ...voteQueries(db),
     ...idempotencyWriteQueries(db),
+    ...challengeQueries(db),
   };
 }
 

@@ -141,6 +141,12 @@ export interface IpGrantRequest {
   n: number;
 }
 
+/** What one grant added for an IP identity, and its counted votes on (expose, day) afterwards. */
+export interface IpGrant {
+  granted: number;
+  total: number;
+}
+
 export interface IdempotencyRef {
   sessionId: string;
   scope: string;
@@ -175,14 +181,14 @@ export interface WriteQueries {
   /**
    * Records one share row per op and adds their number to `shares`. With `ipCap`, only the first ops
    * of each IP identity that fit under its cap for (expose, day) are recorded (`recorded` says how
-   * many). Null when the expose
+   * many; `ipTotal` is the identity's counted shares afterwards, for one op's identity). Null when the expose
    * does not exist.
    */
   applyShares(
     exposeId: string,
     ops: readonly ShareOp[],
     opts: { now: Date; ipCap?: { day: string; max: number } },
-  ): Promise<(WriteResult & { recorded: number }) | null>;
+  ): Promise<(WriteResult & { recorded: number; ipTotal: number }) | null>;
   /** Inserts the comments (created at `now`) and adds their number to `comments`. */
   insertComments(exposeId: string, comments: readonly NewComment[], opts: { now: Date }): Promise<WriteResult | null>;
   /**
@@ -200,7 +206,13 @@ export interface WriteQueries {
    * and returns how many of each request were granted. The upsert holds the row lock until commit,
    * so concurrent batches of one identity never grant more than the cap between them.
    */
-  grantIpVotes(exposeId: string, day: string, requests: readonly IpGrantRequest[], cap: number): Promise<Map<string, number>>;
+  grantIpVotes(exposeId: string, day: string, requests: readonly IpGrantRequest[], cap: number): Promise<Map<string, IpGrant>>;
+  /**
+   * Marks proof-of-work challenges used, in the caller's transaction (it commits or rolls back with
+   * the write the solution pays for). Returns the ids this call claimed; an id already used (a
+   * replay) is left out.
+   */
+  claimChallenges(claims: readonly { id: string; expiresAt: Date }[]): Promise<Set<string>>;
   /**
    * Votes, step 2 of 2: stores the new values and adds the deltas to the counters in one statement.
    * The database does the arithmetic (`upvotes = upvotes + delta`).
@@ -250,6 +262,8 @@ export interface MetricsStore extends WriteQueries {
     idempotencyKeys: number;
     /** ip_expose_counts of days before `saltsBeforeDay` (their keys' salt is gone). */
     ipCounts: number;
+    /** used_challenges rows whose challenge expired (a replay would fail on its expiry anyway). */
+    usedChallenges: number;
   }>;
 }
 

@@ -132,6 +132,20 @@ export const ipExposeCounts = pgTable(
 );
 
 /**
+ * Proof-of-work challenges already used (lib/server/domain/challenge.ts): a solution is claimed by
+ * inserting its id in the same transaction as the write it pays for, so a rolled-back write never
+ * burns it and a replay (on any instance) finds the row. Deleted by maintenance once expired.
+ */
+export const usedChallenges = pgTable(
+  'used_challenges',
+  {
+    id: text('id').primaryKey(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('used_challenges_expires_at_idx').on(t.expiresAt)],
+);
+
+/**
  * Per expose, UTC day and write kind: how many requests counted and how many were dropped, by reason
  * (lib/server/domain/audit.ts). Added to in batches by the audit recorder.
  */

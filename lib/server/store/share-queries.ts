@@ -12,7 +12,7 @@ export function shareQueries(db: SqlExecutor): Pick<WriteQueries, 'applyShares'>
       const wanted = new Map<string, number>();
       for (const op of ops) wanted.set(op.ipKey ?? '', (wanted.get(op.ipKey ?? '') ?? 0) + 1);
       const keys = [...wanted.keys()].sort();
-      const rows = await db.rows<RawWriteRow & { recorded: string | number }>(
+      const rows = await db.rows<RawWriteRow & { recorded: string | number; ip_total: string | number | null }>(
         counterWrite({
           exposeId,
           now: opts.now,
@@ -26,9 +26,9 @@ export function shareQueries(db: SqlExecutor): Pick<WriteQueries, 'applyShares'>
               where e.open and ${capped}::boolean
               order by r.ip_key
               on conflict (expose_id, ip_key, day) do update set
-                shares = least(ip_expose_counts.shares + excluded.shares, ${cap}::int),
+                shares = greatest(ip_expose_counts.shares, least(ip_expose_counts.shares + excluded.shares, ${cap}::int)),
                 granted = greatest(0, least(ip_expose_counts.shares + excluded.shares, ${cap}::int) - ip_expose_counts.shares)
-              returning ip_key, granted
+              returning ip_key, granted, shares
             ),
             ins as (
               insert into shares (expose_id, channel, created_at)
@@ -43,10 +43,10 @@ export function shareQueries(db: SqlExecutor): Pick<WriteQueries, 'applyShares'>
             )`,
           bump: sql`shares = shares + (select count(*) from ins)`,
           changed: sql`exists (select 1 from ins)`,
-          extraColumns: sql`, (select count(*) from ins) as recorded`,
+          extraColumns: sql`, (select count(*) from ins) as recorded, (select max(shares) from g) as ip_total`,
         }),
       );
-      return rows[0] ? { ...toWriteResult(rows[0]), recorded: Number(rows[0].recorded) } : null;
+      return rows[0] ? { ...toWriteResult(rows[0]), recorded: Number(rows[0].recorded), ipTotal: Number(rows[0].ip_total ?? 0) } : null;
     },
   };
 }

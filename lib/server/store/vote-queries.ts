@@ -53,15 +53,16 @@ export function voteQueries(db: SqlExecutor): Pick<WriteQueries, 'lockVotes' | '
       // In SET, `ip_expose_counts.votes` is the locked row's value before this update, so
       // `granted` is exactly what this statement added (an INSERT grants least(n, cap) at once).
       const sorted = [...requests].sort((a, b) => (a.ipKey < b.ipKey ? -1 : a.ipKey > b.ipKey ? 1 : 0));
-      const rows = await db.rows<{ ip_key: string; granted: number }>(sql`
+      const rows = await db.rows<{ ip_key: string; granted: number; votes: number }>(sql`
         insert into ip_expose_counts (expose_id, ip_key, day, votes, granted)
         select ${exposeId}, r.ip_key, ${day}, least(r.n, ${cap}::int), least(r.n, ${cap}::int)
         from unnest(${textArray(sorted.map((r) => r.ipKey))}, ${intArray(sorted.map((r) => r.n))}) as r(ip_key, n)
         on conflict (expose_id, ip_key, day) do update set
-          votes = least(ip_expose_counts.votes + excluded.votes, ${cap}::int),
+          -- never lowered: a row above this cap (grants under a higher cap) keeps its count
+          votes = greatest(ip_expose_counts.votes, least(ip_expose_counts.votes + excluded.votes, ${cap}::int)),
           granted = greatest(0, least(ip_expose_counts.votes + excluded.votes, ${cap}::int) - ip_expose_counts.votes)
-        returning ip_key, granted`);
-      return new Map(rows.map((r) => [r.ip_key, Number(r.granted)]));
+        returning ip_key, granted, votes`);
+      return new Map(rows.map((r) => [r.ip_key, { granted: Number(r.granted), total: Number(r.votes) }]));
     },
 
     async writeVotes(

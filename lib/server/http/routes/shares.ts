@@ -15,8 +15,9 @@ export const shareRoute = defineRoute({
   summary: '+1 share with its channel (once per Idempotency-Key)',
   response: { 200: metricsSnapshotSchema },
   errors: ['not_found', 'expired', 'unavailable'],
-  handler: async ({ body, sessionId, ip, idempotencyKey, container }) => {
-    const reply = await recordShare(container, { ...body, sessionId, ip, idempotencyKey });
+  challenge: 'share',
+  handler: async ({ body, sessionId, ip, idempotencyKey, challengeSolution, container }) => {
+    const reply = await recordShare(container, { ...body, sessionId, ip, idempotencyKey, challengeSolution });
     return reply.overIpCap ? { ...fromReply(reply), outcome: 'over_ip_cap' } : fromReply(reply);
   },
 });

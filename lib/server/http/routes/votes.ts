@@ -12,9 +12,10 @@ export const voteRoute = defineRoute({
   summary: "Set the caller's vote to a state (the same state again is a no-op)",
   response: { 200: metricsSnapshotSchema },
   errors: ['not_found', 'expired', 'unavailable'],
+  challenge: 'vote',
   write: 'vote',
-  handler: async ({ body, sessionId, ip, container }) => {
-    const { snapshot, changed, overIpCap } = await recordVote(container, { ...body, sessionId, ip });
+  handler: async ({ body, sessionId, ip, challengeSolution, container }) => {
+    const { snapshot, changed, overIpCap } = await recordVote(container, { ...body, sessionId, ip, challengeSolution });
     return { body: snapshot, outcome: overIpCap ? 'over_ip_cap' : changed ? 'applied' : 'no_change' };
   },
 });
