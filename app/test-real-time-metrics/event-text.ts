@@ -28,6 +28,8 @@ export function describeEvent(e: EngineEvent): string {
       return `${e.method} ${e.path} · attempt ${e.attempt}${op}`;
     case 'retry_scheduled':
       return `${e.path}: attempt ${e.attempt} failed (${e.code}), retry in ${e.delayMs} ms${op}`;
+    case 'challenge_solved':
+      return `${e.path}: proof of work ${e.ok ? 'solved' : 'not solved'} in ${Math.round(e.ms)} ms${op}`;
     case 'ack':
       return `${e.kind} confirmed at version ${e.version}${op}`;
     case 'failure':

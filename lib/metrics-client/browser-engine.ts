@@ -1,5 +1,6 @@
 import { MetricsEngine } from './engine';
 import type { EnvironmentSignals } from './signals';
+import { workerSolver } from './worker-solver';
 
 /**
  * The one place with browser globals: the page's engine, created lazily with the real seams.
@@ -50,6 +51,8 @@ export function getBrowserEngine(): MetricsEngine {
     signals: browserSignals(),
     // One live stream for the whole page; without EventSource the 30 s refresh carries on alone.
     ...(typeof window.EventSource === 'function' && { eventSource: window.EventSource }),
+    // Beyond the free votes and shares of an address the server asks for a proof of work (428).
+    ...(typeof window.Worker === 'function' && { solveChallenge: workerSolver }),
   });
   return instance;
 }

@@ -14,6 +14,8 @@ export interface HttpRequest {
   path: string;
   body?: unknown;
   idempotencyKey?: string;
+  /** X-Challenge-Solution: set by the runner after solving a 428's challenge. */
+  challengeSolution?: string;
 }
 
 export interface OpAck {

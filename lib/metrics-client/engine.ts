@@ -19,6 +19,7 @@ import type { FetchLike, TransportInterceptor } from './transport';
 import type { ExposeView } from './view';
 import { VoteScheduler } from './vote-scheduler';
 import type { VoteButton } from './vote-transition';
+import type { ChallengeSolver } from './challenge';
 
 export interface MetricsEngineOptions {
   fetch: FetchLike;
@@ -35,6 +36,8 @@ export interface MetricsEngineOptions {
   eventSource?: LiveEventSourceConstructor;
   /** In [0, 1); jitters the live reconnect backoff. Math.random by default. */
   random?: () => number;
+  /** Solves a 428's proof of work (a Web Worker in the browser); without it a 428 fails the operation. */
+  solveChallenge?: ChallengeSolver;
 }
 
 export type CommentResult = { ok: true; comment: Comment } | { ok: false; failure: RequestFailure };
@@ -72,6 +75,7 @@ export class MetricsEngine {
       policy: this.policy,
       signals: opts.signals ?? alwaysOnSignals,
       emit: (e) => this.events.emit(e),
+      ...(opts.solveChallenge && { solveChallenge: opts.solveChallenge }),
     };
     this.refresh = new RefreshLoop(
       {

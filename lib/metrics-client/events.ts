@@ -9,6 +9,7 @@ export type EngineEvent =
   | { type: 'waiting_online'; at: number; path: string; opId?: string }
   | { type: 'request_sent'; at: number; method: string; path: string; attempt: number; opId?: string }
   | { type: 'retry_scheduled'; at: number; path: string; attempt: number; delayMs: number; code: string; opId?: string }
+  | { type: 'challenge_solved'; at: number; path: string; ms: number; ok: boolean; opId?: string }
   | { type: 'ack'; at: number; opId: string; exposeId: string; kind: OpKind; version: number }
   | { type: 'failure'; at: number; opId: string; exposeId: string; kind: OpKind; code: string; message: string }
   | { type: 'refresh'; at: number; ids: string[]; ok: boolean; code?: string }

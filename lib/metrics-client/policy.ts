@@ -1,7 +1,10 @@
+import type { AltchaChallenge } from './challenge';
+
 /**
  * Every timing and limit of the metrics client, and the one rule deciding what is retried.
  * API.md: clients retry only network errors, timeouts, 409 `idempotency_key_in_use`, 429 and 5xx,
- * always with the same Idempotency-Key; any other 4xx is final.
+ * always with the same Idempotency-Key; any other 4xx is final. A 428 `challenge_required` is not a
+ * retry: the runner solves its challenge and sends the request once more (request-runner.ts).
  */
 export interface MetricsPolicy {
   /** A request (headers and body) that takes longer than this is aborted and counts as a timeout. */
@@ -56,6 +59,8 @@ export interface RequestFailure {
   message: string;
   /** Parsed Retry-After header, in milliseconds. */
   retryAfterMs?: number;
+  /** A 428's proof-of-work challenge (request-runner.ts solves it and sends the request once more). */
+  challenge?: AltchaChallenge;
 }
 
 export function isRetryable(f: RequestFailure): boolean {

@@ -3,11 +3,14 @@ import type { EngineEvent } from './events';
 import { retryDelayMs, type MetricsPolicy, type RequestFailure } from './policy';
 import { waitUntilOnline, type EnvironmentSignals } from './signals';
 import { sendOnce, type SendDeps } from './transport';
+import type { ChallengeSolver } from './challenge';
 
 export interface RunnerDeps extends SendDeps {
   policy: MetricsPolicy;
   signals: EnvironmentSignals;
   emit: (event: EngineEvent) => void;
+  /** Solves a 428's proof of work; without one a 428 is final. */
+  solveChallenge?: ChallengeSolver;
 }
 
 export interface RunHooks {
@@ -20,6 +23,17 @@ export interface RunHooks {
 
 export type RunResult<T> = { ok: true; value: T } | { ok: false; failure: RequestFailure };
 
+/** A 428 the runner cannot answer: no solver, the solver gave up, or a second one after a solution. */
+const unsolved = (f: RequestFailure, req: HttpRequest): RequestFailure => ({
+  kind: 'http',
+  status: f.status,
+  code: f.code,
+  message:
+    req.challengeSolution === undefined
+      ? 'The server asked for a proof of work that this browser could not compute; nothing was changed.'
+      : 'The server asked for a proof of work again after it was solved; nothing was changed.',
+});
+
 const disposed: RunResult<never> = {
   ok: false,
   failure: { kind: 'aborted', code: 'aborted', message: 'The metrics engine was disposed.' },
@@ -28,14 +42,18 @@ const disposed: RunResult<never> = {
 /**
  * Sends `req` until it succeeds or the policy says stop. While offline it waits for the online
  * signal without spending a retry. `read` turns a 2xx body into a value (null = malformed).
+ * A 428 `challenge_required` is solved and the request sent once more with the solution, without
+ * spending a retry; the solution then rides on every later attempt (a retry of a write that did
+ * commit changes nothing and does not use it again). A second 428 ends the request.
  */
 export async function runWithRetries<T>(
-  req: HttpRequest,
+  firstReq: HttpRequest,
   read: (body: unknown) => T | null,
   deps: RunnerDeps,
   hooks: RunHooks = {},
 ): Promise<RunResult<T>> {
   const opId = hooks.opId;
+  let req = firstReq;
   for (let retry = 0; ; retry++) {
     if (!deps.signals.isOnline()) {
       hooks.onWait?.();
@@ -53,6 +71,17 @@ export async function runWithRetries<T>(
       failure = { kind: 'invalid_response', code: 'invalid_response', message: 'The server reply had an unexpected shape.' };
     } else {
       failure = res.failure;
+    }
+    if (failure.challenge) {
+      if (req.challengeSolution !== undefined || !deps.solveChallenge) return { ok: false, failure: unsolved(failure, req) };
+      const started = deps.now();
+      const solution = await deps.solveChallenge(failure.challenge, deps.lifetime);
+      if (deps.lifetime.aborted) return disposed;
+      deps.emit({ type: 'challenge_solved', at: deps.now(), path: req.path, ms: deps.now() - started, ok: solution !== null, ...(opId && { opId }) });
+      if (solution === null) return { ok: false, failure: unsolved(failure, req) };
+      req = { ...req, challengeSolution: solution };
+      retry--;
+      continue;
     }
     const delayMs = retryDelayMs(deps.policy, failure, retry);
     if (delayMs === null) return { ok: false, failure };

@@ -1,4 +1,5 @@
 import type { HttpRequest } from './endpoints';
+import { readChallenge } from './challenge';
 import { parseRetryAfter, type RequestFailure } from './policy';
 import type { TimerSet } from './timers';
 
@@ -28,6 +29,7 @@ function initFor(req: HttpRequest, signal: AbortSignal): RequestInit {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (req.method === 'POST') headers['Content-Type'] = 'application/json';
   if (req.idempotencyKey) headers['Idempotency-Key'] = req.idempotencyKey;
+  if (req.challengeSolution) headers['X-Challenge-Solution'] = req.challengeSolution;
   const init: RequestInit = { method: req.method, headers, credentials: 'same-origin', signal };
   if (req.body !== undefined) init.body = JSON.stringify(req.body);
   return init;
@@ -53,6 +55,8 @@ function httpFailure(res: Response, body: unknown, now: number): HttpResult {
     message: typeof err?.message === 'string' ? err.message : `The server answered ${res.status}.`,
   };
   if (retryAfterMs !== undefined) f.retryAfterMs = retryAfterMs;
+  const challenge = res.status === 428 ? readChallenge(body) : undefined;
+  if (challenge) f.challenge = challenge;
   return { ok: false, failure: f };
 }
 
