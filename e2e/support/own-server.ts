@@ -6,8 +6,8 @@ import { freePort } from '../../tests/helpers/raw-http';
  * content, no other test's exposes) and more writes than the shared server's rate limits allow.
  * Started with `node` so the PID held here is the server's; stopped by that PID.
  */
-export async function startOwnServer(env: Record<string, string> = {}) {
-  const port = await freePort();
+export async function startOwnServer(env: Record<string, string> = {}, opts: { port?: number } = {}) {
+  const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, ['e2e/serve.mjs'], {
     env: { ...process.env, PORT: String(port), SEED_DEMO: '0', RATE_LIMITS: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

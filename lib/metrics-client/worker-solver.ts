@@ -7,7 +7,9 @@ import type { ChallengeSolver } from './challenge';
  */
 export const workerSolver: ChallengeSolver = (challenge, signal) =>
   new Promise((resolve) => {
-    const worker = new Worker(new URL('./challenge-worker.ts', import.meta.url), { type: 'module' });
+    // A classic worker: Turbopack's worker bootstrap loads its chunks with importScripts, which
+    // module workers do not have (with { type: 'module' } the worker failed at once).
+    const worker = new Worker(new URL('./challenge-worker.ts', import.meta.url));
     const done = (value: string | null) => {
       worker.terminate();
       signal.removeEventListener('abort', onAbort);

@@ -87,7 +87,7 @@ const envSchema = z.object({
    * Proof-of-work difficulty: the ALTCHA secret number is drawn from [0, this]; a solver tries
    * half of it on average (docs/SECURITY.md "Count integrity" has the measured times).
    */
-  CHALLENGE_MAX_NUMBER: z.coerce.number().int().min(1).max(100_000_000).default(50_000),
+  CHALLENGE_MAX_NUMBER: z.coerce.number().int().min(1).max(100_000_000).default(10_000),
   /** A challenge's solution is accepted this long after it was issued. */
   CHALLENGE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
   /** Counted views per IP identity, expose and UTC day; more are answered and not counted. */

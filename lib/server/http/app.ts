@@ -11,7 +11,7 @@ import { isStaticAsset, registerIdentity } from './identity';
 import { registerOpenApi } from './openapi';
 import { keepPrivate, keepShareable } from './private-response';
 import { RequestLog, requestIdGenerator, trackRequests } from './request-log';
-import { registerSecurityHeaders, setPageCsp } from './security-headers';
+import { registerSecurityHeaders, setPageCsp, setScriptAssetCsp } from './security-headers';
 import type { ApiRoute } from './route';
 import { adminLoginRoute } from './routes/admin';
 import { auditRoute } from './routes/audit';
@@ -110,6 +110,7 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
       }
       reply.hijack();
       if (!isStaticAsset(path)) setPageCsp(request.raw, reply.raw, { publicOrigin, dev });
+      else if (path.endsWith('.js')) setScriptAssetCsp(reply.raw);
       // A first visit's page carries its new session cookie (identity.ts): never storable by a shared
       // cache, even when Next serves the page from its ISR cache and marks it `s-maxage`.
       if (reply.raw.hasHeader('set-cookie')) keepPrivate(reply.raw);

@@ -43,6 +43,10 @@ export function pageCsp(nonce: string, opts: SecurityHeaderOptions): string {
     "img-src 'self' data: blob:",
     "font-src 'self'",
     "connect-src 'self'",
+    // The proof-of-work solver (lib/metrics-client/worker-solver.ts) is a same-origin module
+    // worker. Without this line workers fall back to script-src, whose 'strict-dynamic' ignores
+    // 'self' and has no nonce to offer a worker, so the solver would be refused.
+    "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
@@ -50,6 +54,18 @@ export function pageCsp(nonce: string, opts: SecurityHeaderOptions): string {
   ];
   if (httpsSite(opts)) directives.push('upgrade-insecure-requests');
   return directives.join('; ');
+}
+
+/**
+ * A dedicated worker runs under the CSP of its own script's response, not the page's. The API's
+ * `default-src 'none'` on a build chunk would stop Turbopack's worker bootstrap from loading its
+ * chunks (importScripts), so the proof-of-work solver's worker could not start. Script responses
+ * carry this instead: same-origin scripts only, nothing else (a script response is no document).
+ */
+export const SCRIPT_ASSET_CSP = "default-src 'none'; script-src 'self'";
+
+export function setScriptAssetCsp(res: ServerResponse): void {
+  res.setHeader('content-security-policy', SCRIPT_ASSET_CSP);
 }
 
 /**
