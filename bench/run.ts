@@ -24,7 +24,7 @@ const json = { 'content-type': 'application/json' };
  * exact-count checks hold. The caps' upserts still run (on one hot ip_expose_counts row per expose,
  * a worse case than many addresses).
  */
-const UNLIMITED = { RATE_LIMITS: '0', MAX_STREAMS_PER_IP: '5000', FREE_VOTES_PER_IP: '1000000000', FREE_SHARES_PER_IP: '1000000000', MAX_VIEWS_PER_IP: '1000000000' };
+const UNLIMITED = { RATE_LIMITS: '0', MAX_STREAMS_PER_IP: '5000', FREE_VOTES_PER_IP: '1000000000', MAX_VOTES_PER_IP: '1000000000', FREE_SHARES_PER_IP: '1000000000', MAX_SHARES_PER_IP: '1000000000', MAX_VIEWS_PER_IP: '1000000000' };
 // BENCH_PORT: first port of a free range (one per server started), so parallel runs on one machine do not collide.
 let port = Number(process.env.BENCH_PORT ?? 3400);
 

@@ -22,7 +22,7 @@ test('node dist/server.mjs without NODE_ENV serves the production build, then dr
     process.execPath,
     ['dist/server.mjs'],
     // FREE_VOTES_PER_IP: the burst's votes all come from 127.0.0.1; the per-IP cap must not decide the count.
-    { PORT: String(PORT), DATA_DIR: dataDir, SEED_DEMO: '0', RATE_LIMITS: '0', FREE_VOTES_PER_IP: '1000000', SHUTDOWN_TIMEOUT_MS: '20000' },
+    { PORT: String(PORT), DATA_DIR: dataDir, SEED_DEMO: '0', RATE_LIMITS: '0', FREE_VOTES_PER_IP: '1000000', MAX_VOTES_PER_IP: '1000000', SHUTDOWN_TIMEOUT_MS: '20000' },
     { ready: /ready on/, port: PORT },
   );
   try {

@@ -45,9 +45,10 @@ for (const database of testDatabases()) {
     it('votes: counted, over the IP cap, rate limited, unchanged and expired', async () => {
       const id = await seedExpose(t.container.store);
       statuses.clear();
-      // 1,300 cookie-less upvotes from one address: 60 pass its new-session limit, 30 of them count
+      // 1,300 cookie-less upvotes from one address: 60 pass its new-session limit, 30 of them count,
+      // the other 30 are asked for a proof of work they never send
       await inParallel(1300, 25, async (n) => tally((await post('/api/expose/vote', { exposeId: id, voteType: 'upvote' }, '198.51.100.40', n)).statusCode));
-      expect(Object.fromEntries(statuses)).toEqual({ 200: NEW_SESSIONS, 429: 1300 - NEW_SESSIONS });
+      expect(Object.fromEntries(statuses)).toEqual({ 200: 30, 428: NEW_SESSIONS - 30, 429: 1300 - NEW_SESSIONS });
       // one person voting up twice: the second changes nothing
       const v = await signedInVisitor(t.app, { remoteAddress: '198.51.100.41' });
       await v.post('/api/expose/vote', { exposeId: id, voteType: 'upvote' });
@@ -60,7 +61,7 @@ for (const database of testDatabases()) {
           kind: 'vote',
           requests: 1302,
           counted: 31,
-          dropped: { over_ip_cap: NEW_SESSIONS - 30, rate_limited: 1300 - NEW_SESSIONS, no_change: 1 },
+          dropped: { challenge_required: NEW_SESSIONS - 30, rate_limited: 1300 - NEW_SESSIONS, no_change: 1 },
         },
       ]);
       expect((await t.container.store.findExpose(id))!.upvotes).toBe(31);
@@ -91,14 +92,14 @@ for (const database of testDatabases()) {
       expect((await t.container.store.findExpose(id))!.views).toBe(51);
     }, 120_000);
 
-    it('shares: counted, over the IP cap and replayed', async () => {
+    it('shares: counted, asked for a proof of work and replayed', async () => {
       const id = await seedExpose(t.container.store);
-      for (let n = 0; n < 15; n++) expect((await post('/api/expose/share', { exposeId: id }, '198.51.100.45', n)).statusCode).toBe(200);
+      for (let n = 0; n < 15; n++) expect((await post('/api/expose/share', { exposeId: id }, '198.51.100.45', n)).statusCode).toBe(n < 10 ? 200 : 428);
       const v = await signedInVisitor(t.app, { remoteAddress: '198.51.100.46' });
       await v.post('/api/expose/share', { exposeId: id }, { 'idempotency-key': 'k1' });
       await v.post('/api/expose/share', { exposeId: id }, { 'idempotency-key': 'k1' });
       expect((await audit(id)).json().days).toEqual([
-        { day: expect.any(String), kind: 'share', requests: 17, counted: 11, dropped: { over_ip_cap: 5, replayed: 1 } },
+        { day: expect.any(String), kind: 'share', requests: 17, counted: 11, dropped: { challenge_required: 5, replayed: 1 } },
       ]);
       expect((await t.container.store.findExpose(id))!.shares).toBe(11);
     });

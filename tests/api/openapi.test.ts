@@ -108,9 +108,13 @@ describe('the OpenAPI document', () => {
 
     const share = doc.paths['/api/expose/share']!.post! as Operation & { parameters: { in: string; name: string }[] };
     expect(share.parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'idempotency-key' }));
+    expect(share.parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'x-challenge-solution' }));
     expect(Object.keys(share.responses).sort()).toEqual(
-      ['200', '400', '403', '404', '409', '410', '413', '415', '422', '429', '500', '503'].sort(),
+      ['200', '400', '403', '404', '409', '410', '413', '415', '422', '428', '429', '500', '503'].sort(),
     );
+    const vote = doc.paths['/api/expose/vote']!.post! as Operation & { parameters: { in: string; name: string }[] };
+    expect(vote.parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'x-challenge-solution' }));
+    expect(Object.keys(vote.responses)).toContain('428');
     const getExpose = doc.paths['/api/exposes/{id}']!.get! as Operation & { parameters: { in: string; name: string }[] };
     expect(getExpose.parameters).toContainEqual(expect.objectContaining({ in: 'path', name: 'id' }));
     expect(Object.keys(doc.paths['/api/expose/metrics']!.get!.responses).sort()).toEqual(['200', '400', '429', '500', '503']);
@@ -179,6 +183,18 @@ for (const database of testDatabases()) {
       check('/api/expose/vote', 'post', await v.post('/api/expose/vote', { exposeId: id, voteType: 'upvote' }, { origin: 'https://evil.example' }), 403);
       check('/api/expose/vote', 'post', await v.post('/api/expose/vote', 'x', { 'content-type': 'text/plain' }), 415);
       check('/api/expose/vote', 'post', await v.post('/api/expose/vote', { exposeId: id, voteType: 'upvote', pad: 'x'.repeat(17_000) }), 413);
+
+      // Beyond the free votes and shares (none here): 428 with the challenge, 403 for a bad solution.
+      const pow = await createTestApp(t.container.store, { env: { FREE_VOTES_PER_IP: '0', FREE_SHARES_PER_IP: '0' }, overrides: { now: clock.now } });
+      try {
+        const p = visitor(pow.app);
+        check('/api/expose/vote', 'post', await p.post('/api/expose/vote', { exposeId: id, voteType: 'downvote' }), 428);
+        check('/api/expose/vote', 'post', await p.post('/api/expose/vote', { exposeId: id, voteType: 'downvote' }, { 'x-challenge-solution': 'e30=' }), 403);
+        check('/api/expose/share', 'post', await p.post('/api/expose/share', { exposeId: id }, { 'idempotency-key': 'doc-pow' }), 428);
+        check('/api/expose/share', 'post', await p.post('/api/expose/share', { exposeId: id }, { 'x-challenge-solution': 'e30=' }), 403);
+      } finally {
+        await pow.close();
+      }
 
       check('/api/expose/views', 'post', await v.post('/api/expose/views', { exposeId: id }), 200);
       check('/api/expose/views', 'post', await v.post('/api/expose/views', { exposeId: 'unknown' }), 404);

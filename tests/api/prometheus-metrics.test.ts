@@ -21,8 +21,9 @@ for (const database of testDatabases()) {
       t = await createTestApp(await database.open(), {
         // Default (process) metrics on: promtool checks them too.
         overrides: { maintenance: false, telemetry: createTelemetry() },
-        // Small per-IP caps (every request comes from 127.0.0.1) so that over_ip_cap is reached.
-        env: { FREE_VOTES_PER_IP: '2', MAX_VIEWS_PER_IP: '1', FREE_SHARES_PER_IP: '1' },
+        // Small per-IP caps (every request comes from 127.0.0.1) so that over_ip_cap is reached; hard
+        // caps equal to the free ones, so nothing asks for a proof of work first.
+        env: { FREE_VOTES_PER_IP: '2', MAX_VOTES_PER_IP: '2', MAX_VIEWS_PER_IP: '1', FREE_SHARES_PER_IP: '1', MAX_SHARES_PER_IP: '1' },
         // Stands in for Next: pages are handed over raw, as in server.ts.
         app: { pageHandler: (_req, res) => void res.end('<!doctype html><p>page</p>') },
       });

@@ -37,6 +37,7 @@ for (const database of testDatabases()) {
         RATE_LIMITS: '0',
         // every vote of the burst comes from 127.0.0.1: the per-IP cap must not decide the count
         FREE_VOTES_PER_IP: '1000000',
+        MAX_VOTES_PER_IP: '1000000',
         SHUTDOWN_TIMEOUT_MS,
         ...(database.url ? { DATABASE_URL: database.url, SESSION_SECRET: SECRET } : { DATA_DIR: dataDir }),
       };
