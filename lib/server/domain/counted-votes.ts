@@ -1,4 +1,4 @@
-import type { IpGrantRequest, VoteChange, WriteQueries } from '@/lib/server/store/port';
+import type { CounterRow, GrantedVoteChange, IpGrantRequest, VoteChange, WriteQueries } from '@/lib/server/store/port';
 import { transitionDelta, type CounterDelta, type VotePlan } from './vote-transition';
 
 /**
@@ -139,4 +139,63 @@ export async function gateVotes(
     if (total < caps.max) refused.set(s, 'challenge_required');
   }
   return { refused, bucketOf, granted };
+}
+
+/** What a batch wrote: the counters after it, refused sessions, sessions that moved them, and each written session's value. */
+export interface VotesWritten {
+  counters: CounterRow;
+  refused: Map<string, VoteRefusal>;
+  moved: Set<string>;
+  written: Map<string, number>;
+}
+
+/**
+ * A batch without solutions (nearly every batch): ONE statement grants the free votes and writes
+ * the rows and counters (writeVotesGranted), instead of a grant statement and a write statement.
+ * An asking vote the grant refused while the hard cap has room must not stay stored: its row is
+ * put back as it was (a second statement, only then; it moved no counter) and it is refused with
+ * `challenge_required`. Same outcome as gateVotes + countedChanges, one round trip less.
+ */
+export async function writeUnpaidVotes(
+  tx: Pick<WriteQueries, 'writeVotesGranted' | 'writeVotes'>,
+  caps: { free: number; max: number },
+  target: { exposeId: string; day: string; now: Date },
+  plan: VotePlan,
+  locked: LockedVotes & { counters: CounterRow },
+  ops: readonly GateOp[],
+): Promise<VotesWritten> {
+  const ipKeyOf = new Map<string, string>();
+  for (const op of ops) {
+    if (op.ipKey === undefined) throw new Error('writeUnpaidVotes: a capped vote needs its ipKey');
+    ipKeyOf.set(op.sessionId, op.ipKey);
+  }
+  const nextRank = new Map<string, number>();
+  const changes: GrantedVoteChange[] = plan.changes.map((c) => {
+    const before = shareOf(locked, c.sessionId);
+    const asks = c.value !== 0 && before === 0;
+    const ipKey = ipKeyOf.get(c.sessionId)!;
+    const rank = asks ? (nextRank.get(ipKey) ?? 0) + 1 : 0;
+    if (asks) nextRank.set(ipKey, rank);
+    return { sessionId: c.sessionId, value: c.value, before, asks, ipKey, rank, counted: c.value !== 0 && before !== 0 };
+  });
+  const refused = new Map<string, VoteRefusal>();
+  if (changes.length === 0) return { counters: locked.counters, refused, moved: new Set(), written: new Map() };
+  const result = await tx.writeVotesGranted(target.exposeId, changes, { day: target.day, cap: caps.free }, { now: target.now });
+  let counters = result.counters;
+  for (const c of changes) {
+    if (c.asks && !result.counted.has(c.sessionId) && (result.grants.get(c.ipKey)?.total ?? 0) < caps.max) refused.set(c.sessionId, 'challenge_required');
+  }
+  if (refused.size > 0) {
+    const restore = [...refused.keys()].map((s) => ({ sessionId: s, value: locked.current.get(s) ?? 0, counted: locked.counted.get(s) ?? true }));
+    counters = await tx.writeVotes(target.exposeId, restore, { upvotes: 0, downvotes: 0 }, { now: target.now });
+  }
+  const moved = new Set<string>();
+  const written = new Map<string, number>();
+  for (const c of changes) {
+    if (refused.has(c.sessionId)) continue;
+    written.set(c.sessionId, c.value);
+    const d = transitionDelta(c.before, result.counted.has(c.sessionId) ? c.value : 0);
+    if (d.upvotes !== 0 || d.downvotes !== 0) moved.add(c.sessionId);
+  }
+  return { counters, refused, moved, written };
 }

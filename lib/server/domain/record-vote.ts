@@ -1,11 +1,11 @@
 import type { MetricsSnapshot, VoteType } from '@/lib/contracts/metrics';
 import { publishSnapshot, type MetricsBus } from '@/lib/server/live/bus';
-import type { MetricsStore } from '@/lib/server/store/port';
+import type { CounterRow, MetricsStore, WriteQueries } from '@/lib/server/store/port';
 import type { HotWrites } from './hot-writes';
 import { myVoteFromValue, toSnapshot } from './expose-view';
-import { planVotes, voteValueOf, type VoteValue } from './vote-transition';
+import { planVotes, voteValueOf, type VotePlan, type VoteValue } from './vote-transition';
 import { assertWritable } from './assert-writable';
-import { countedChanges, gateVotes, type VoteGate, type VoteRefusal } from './counted-votes';
+import { countedChanges, gateVotes, writeUnpaidVotes, type LockedVotes, type VoteGate, type VoteRefusal, type VotesWritten } from './counted-votes';
 import { ChallengeRequiredError, challengeFailed, type ChallengeIssuer, type ChallengeOp, type VerifiedSolution } from './challenge';
 import { utcDay, type ViewerHasher } from './viewer-hash';
 import type { AuditOutcome, AuditRecorder } from './audit';
@@ -31,6 +31,8 @@ export interface VoteDeps {
   bus?: MetricsBus;
   /** Each op's outcome goes to the audit (audit.ts); absent in store-only tests. */
   audit?: AuditRecorder;
+  /** 'separate': the free grant as its own statement, as before the fold (bench/vote-grant-cost.ts compares). */
+  grantStatement?: 'folded' | 'separate';
 }
 
 export interface VoteOp {
@@ -74,21 +76,24 @@ export async function applyVoteBatchWithChanges(deps: VoteDeps, exposeId: string
         ),
       );
       const asked = planVotes(locked.current, ops);
-      const gate = deps.caps ? await gateVotes(tx, { free: deps.caps.freeVotes, max: deps.caps.maxVotes }, { exposeId, day: utcDay(now) }, asked, locked, ops) : uncapped(ops);
+      const target = { exposeId, day: utcDay(now), now };
+      const caps = deps.caps && { free: deps.caps.freeVotes, max: deps.caps.maxVotes };
+      // Nearly every batch carries no solutions: grant and write in one statement.
+      const w =
+        caps && deps.grantStatement !== 'separate' && !ops.some((o) => o.solution)
+          ? await writeUnpaidVotes(tx, caps, target, asked, locked, ops)
+          : await writeGatedVotes(tx, caps, target, asked, locked, ops);
       // A refused session's ops are left out: its row and the counters stay as they were.
-      const plan = gate.refused.size > 0 ? planVotes(locked.current, ops.filter((o) => !gate.refused.has(o.sessionId))) : asked;
-      const { changes, delta, moved } = countedChanges(plan, locked, gate.bucketOf, gate.granted);
-      const counters = changes.length > 0 ? await tx.writeVotes(exposeId, changes, delta, { now }) : locked.counters;
-      const changedValue = new Map(changes.map((c) => [c.sessionId, c.value]));
+      const plan = w.refused.size > 0 ? planVotes(locked.current, ops.filter((o) => !w.refused.has(o.sessionId))) : asked;
       return {
-        snapshots: ops.map((op) => toSnapshot(exposeId, counters, myVoteFromValue(plan.finals.get(op.sessionId) ?? locked.current.get(op.sessionId)))),
+        snapshots: ops.map((op) => toSnapshot(exposeId, w.counters, myVoteFromValue(plan.finals.get(op.sessionId) ?? locked.current.get(op.sessionId)))),
         changed: plan.changes.length > 0,
         // Per request: its session's net change moved the counters, or was over the cap, or refused, or changed nothing public.
         outcomes: ops.map((op): AuditOutcome => {
-          const refusal = gate.refused.get(op.sessionId);
+          const refusal = w.refused.get(op.sessionId);
           if (refusal) return refusal;
-          if (moved.has(op.sessionId)) return 'counted';
-          return changedValue.has(op.sessionId) && changedValue.get(op.sessionId) !== 0 ? 'over_ip_cap' : 'no_change';
+          if (w.moved.has(op.sessionId)) return 'counted';
+          return (w.written.get(op.sessionId) ?? 0) !== 0 ? 'over_ip_cap' : 'no_change';
         }),
         opChanged: changesPerOp(locked.current, ops),
       };
@@ -104,6 +109,22 @@ export async function applyVoteBatchWithChanges(deps: VoteDeps, exposeId: string
     const refused = outcome === 'challenge_required' || outcome === 'challenge_failed' ? outcome : undefined;
     return { snapshot, changed: !refused && (opChanged[i] ?? false), overIpCap: outcome === 'over_ip_cap', ...(refused && { refused }) };
   });
+}
+
+/** With solutions (claimed in gateVotes) or without caps: grants first, then the rows and counters. */
+async function writeGatedVotes(
+  tx: WriteQueries,
+  caps: { free: number; max: number } | undefined,
+  target: { exposeId: string; day: string; now: Date },
+  asked: VotePlan,
+  locked: LockedVotes & { counters: CounterRow },
+  ops: readonly VoteOp[],
+): Promise<VotesWritten> {
+  const gate = caps ? await gateVotes(tx, caps, target, asked, locked, ops) : uncapped(ops);
+  const plan = gate.refused.size > 0 ? planVotes(locked.current, ops.filter((o) => !gate.refused.has(o.sessionId))) : asked;
+  const { changes, delta, moved } = countedChanges(plan, locked, gate.bucketOf, gate.granted);
+  const counters = changes.length > 0 ? await tx.writeVotes(target.exposeId, changes, delta, { now: target.now }) : locked.counters;
+  return { counters, refused: gate.refused, moved, written: new Map(changes.map((c) => [c.sessionId, c.value])) };
 }
 
 /** Store-only tests: every vote counts. */

@@ -12,6 +12,7 @@ import { saltQueries } from './salt-queries';
 import { shareQueries } from './share-queries';
 import { viewQueries } from './view-queries';
 import { voteQueries } from './vote-queries';
+import { voteGrantQueries } from './vote-grant-queries';
 
 /** The single-statement writes, over the database or over one transaction. */
 function writeQueries(db: SqlExecutor): WriteQueries {
@@ -20,6 +21,7 @@ function writeQueries(db: SqlExecutor): WriteQueries {
     ...shareQueries(db),
     ...commentWriteQueries(db),
     ...voteQueries(db),
+    ...voteGrantQueries(db),
     ...idempotencyWriteQueries(db),
     ...challengeQueries(db),
   };

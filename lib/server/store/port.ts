@@ -141,6 +141,21 @@ export interface IpGrantRequest {
   n: number;
 }
 
+/**
+ * A vote change for writeVotesGranted. `before` is the row's share of the counters now (`counted ?
+ * value : 0`). One that `asks` counts if it is among the first `granted` (by `rank`, 1-based per IP
+ * identity) of its identity; one that does not ask counts as `counted` says.
+ */
+export interface GrantedVoteChange {
+  sessionId: string;
+  value: number;
+  before: number;
+  asks: boolean;
+  ipKey: string;
+  rank: number;
+  counted: boolean;
+}
+
 /** What one grant added for an IP identity, and its counted votes on (expose, day) afterwards. */
 export interface IpGrant {
   granted: number;
@@ -207,6 +222,17 @@ export interface WriteQueries {
    * so concurrent batches of one identity never grant more than the cap between them.
    */
   grantIpVotes(exposeId: string, day: string, requests: readonly IpGrantRequest[], cap: number): Promise<Map<string, IpGrant>>;
+  /**
+   * Votes, step 2 with the free-vote grant in the same statement (the batch carries no solutions):
+   * grants up to `cap` per IP identity, stores the rows with `counted` decided from the grant, adds
+   * the deltas. Returns the counters, the sessions whose new value counted and each identity's grant.
+   */
+  writeVotesGranted(
+    exposeId: string,
+    changes: readonly GrantedVoteChange[],
+    grant: { day: string; cap: number },
+    opts: { now: Date },
+  ): Promise<{ counters: CounterRow; counted: Set<string>; grants: Map<string, IpGrant> }>;
   /**
    * Marks proof-of-work challenges used, in the caller's transaction (it commits or rolls back with
    * the write the solution pays for). Returns the ids this call claimed; an id already used (a
