@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Comment } from '@/lib/contracts/comments';
+import type { Comment } from '@/lib/contracts/core';
 import { MetricsEngineProvider } from '@/lib/hooks/MetricsEngineProvider';
 import type { LiveEventSource } from '@/lib/metrics-client/live-source';
 import { errorBody, json, snap, type FakeCall } from '@/lib/metrics-client/testing/fake-fetch';

@@ -1,7 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
-import type { Comment } from '@/lib/contracts/comments';
+import { LIMITS, type Comment } from '@/lib/contracts/core';
 import { newestFirst } from '@/lib/metrics-client/reducer';
 import { useExposeView } from '@/lib/hooks/useExposeView';
 import { useMetricsEngine } from '@/lib/hooks/MetricsEngineProvider';
@@ -21,8 +21,8 @@ export interface CommentsSectionProps {
 
 type Item = { key: string; body: string; author: string; createdAt: string | null; state: 'sent' | 'sending' | 'failed' };
 
-const BODY_MAX = 2000;
-const NAME_MAX = 40;
+const BODY_MAX = LIMITS.commentBodyMax;
+const NAME_MAX = LIMITS.authorNameMax;
 
 /**
  * Not yet sent (failed, then sending) first, then every confirmed comment once, newest first in the

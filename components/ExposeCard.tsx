@@ -1,6 +1,5 @@
 import Link from 'next/link';
-import type { Expose } from '@/lib/contracts/exposes';
-import type { MetricName, Metrics, MyVote } from '@/lib/contracts/metrics';
+import type { Expose, MetricName, Metrics, MyVote } from '@/lib/contracts/core';
 import type { OpKind } from '@/lib/metrics-client/operations';
 import { excerpt, formatAge, formatTimeLeft } from './expose-time';
 import { failureText } from './failure-text';

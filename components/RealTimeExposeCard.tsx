@@ -1,7 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Expose } from '@/lib/contracts/exposes';
+import type { Expose } from '@/lib/contracts/core';
 import { useNow } from '@/lib/hooks/useNow';
 import { useRealTimeMetrics } from '@/lib/hooks/useRealTimeMetrics';
 import { useViewTracking, type ViewTrackingMode } from '@/lib/hooks/useViewTracking';

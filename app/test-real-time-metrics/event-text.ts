@@ -1,4 +1,5 @@
-import type { EngineEvent, Fault, PendingOp } from '@/lib/metrics-client';
+import type { EngineEvent, PendingOp } from '@/lib/metrics-client';
+import type { Fault } from '@/lib/metrics-client/debug';
 
 /** The first block of a UUID: enough to tell ops apart on one page. */
 export const shortId = (id: string | undefined): string => (id ? id.slice(0, 8) : '-');

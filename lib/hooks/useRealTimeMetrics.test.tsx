@@ -3,7 +3,7 @@
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { StrictMode, useRef } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Metrics } from '@/lib/contracts/metrics';
+import type { Metrics } from '@/lib/contracts/core';
 import { errorBody, json, metrics, snap } from '@/lib/metrics-client/testing/fake-fetch';
 import { makeEngine } from '@/lib/metrics-client/testing/make-engine';
 import { MetricsEngineProvider } from './MetricsEngineProvider';

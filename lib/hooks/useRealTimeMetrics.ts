@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef } from 'react';
-import type { Metrics, MetricsSnapshot, MyVote, ShareChannel } from '@/lib/contracts/metrics';
+import type { Metrics, MetricsSnapshot, MyVote, ShareChannel } from '@/lib/contracts/core';
 import type { OpFailure } from '@/lib/metrics-client/operations';
 import { viewOfSnapshot } from '@/lib/metrics-client/view';
-import type { VoteButton } from '@/lib/metrics-client/vote-transition';
+import type { VoteButton } from '@/lib/contracts/vote-transition';
 import { useMetricsEngine } from './MetricsEngineProvider';
 import { useExposeView } from './useExposeView';
 

@@ -1,6 +1,4 @@
-import type { Comment, CommentsPage } from '@/lib/contracts/comments';
-import type { MetricsSnapshot, MyVote, ShareChannel } from '@/lib/contracts/metrics';
-import type { ExposesPage } from '@/lib/contracts/exposes';
+import type { Comment, CommentsPage, MetricsSnapshot, MyVote, ShareChannel, ExposesPage } from '@/lib/contracts/core';
 import type { FeedOrder } from '@/lib/contracts/feed-order';
 import { listCommentsRequest, listExposesRequest, readCommentsPage, readExposesPage } from './endpoints';
 import { createEmitter, type EngineEvent } from './events';
@@ -18,7 +16,7 @@ import { globalTimers, TimerSet, type TimerSeams } from './timers';
 import type { FetchLike, TransportInterceptor } from './transport';
 import type { ExposeView } from './view';
 import { VoteScheduler } from './vote-scheduler';
-import type { VoteButton } from './vote-transition';
+import type { VoteButton } from '@/lib/contracts/vote-transition';
 
 export interface MetricsEngineOptions {
   fetch: FetchLike;

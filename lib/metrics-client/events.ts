@@ -1,4 +1,4 @@
-import type { MyVote } from '@/lib/contracts/metrics';
+import type { MyVote } from '@/lib/contracts/core';
 import type { OpKind } from './operations';
 
 /** The engine's event log, for a debug page and client telemetry. Plain data only. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MetricsSnapshot } from '@/lib/contracts/metrics';
+import type { MetricsSnapshot } from '@/lib/contracts/core';
 import type { LiveEventSource } from './live-source';
 import type { LiveStatus } from './live-stream';
 import { DEFAULT_POLICY, liveReconnectDelayMs } from './policy';

@@ -1,4 +1,4 @@
-import type { Comment } from '@/lib/contracts/comments';
+import type { Comment } from '@/lib/contracts/core';
 import { readOpAck, requestForOp } from './endpoints';
 import type { ExposeStore } from './expose-store';
 import { createOp, type OpInput, type OpPhase, type PendingOp } from './operations';

@@ -1,6 +1,5 @@
-import type { Comment } from '@/lib/contracts/comments';
+import type { Comment, MetricsSnapshot, MyVote } from '@/lib/contracts/core';
 import { emptyMetrics } from '@/lib/contracts/metric-names';
-import type { MetricsSnapshot, MyVote } from '@/lib/contracts/metrics';
 import { isUncertain, isUserVisibleKind, type OpFailure, type OpPhase, type PendingOp } from './operations';
 import { mergeSnapshot, toConfirmed, type ConfirmedSnapshot } from './snapshot';
 

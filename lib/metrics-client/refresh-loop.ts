@@ -1,4 +1,4 @@
-import type { MetricsSnapshot } from '@/lib/contracts/metrics';
+import type { MetricsSnapshot } from '@/lib/contracts/core';
 import { metricsBatchRequest, readMetricsBatch } from './endpoints';
 import { runWithRetries, type RunResult, type RunnerDeps } from './request-runner';
 import { sendOnce } from './transport';

@@ -1,10 +1,9 @@
-import type { Comment } from '@/lib/contracts/comments';
-import type { Metrics, MetricsSnapshot, MyVote } from '@/lib/contracts/metrics';
+import type { Comment, Metrics, MetricsSnapshot, MyVote } from '@/lib/contracts/core';
 import { DEFAULT_AUTHOR_NAME } from '@/lib/contracts/comment-author';
 import { normalizeText } from '@/lib/contracts/text';
 import type { OpFailure } from './operations';
 import { initialExposeState, type ExposeState } from './reducer';
-import { applyVoteTransition } from './vote-transition';
+import { applyVoteTransition } from '@/lib/contracts/vote-transition';
 
 export interface PendingComment {
   opId: string;

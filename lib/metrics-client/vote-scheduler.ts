@@ -1,11 +1,11 @@
-import type { MyVote } from '@/lib/contracts/metrics';
+import type { MyVote } from '@/lib/contracts/core';
 import type { ExposeStore } from './expose-store';
 import type { EngineEvent } from './events';
 import { DISPOSED, type OpExecutor, type OpOutcome } from './op-executor';
 import { isVoteInFlight } from './operations';
 import { serverVote } from './reducer';
 import type { TimerSet } from './timers';
-import { nextVoteTarget, type VoteButton } from './vote-transition';
+import { nextVoteTarget, type VoteButton } from '@/lib/contracts/vote-transition';
 
 export interface VoteSchedulerDeps {
   store: ExposeStore;

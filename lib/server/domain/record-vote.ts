@@ -3,7 +3,7 @@ import { publishSnapshot, type MetricsBus } from '@/lib/server/live/bus';
 import type { MetricsStore, WriteQueries } from '@/lib/server/store/port';
 import type { HotWrites } from './hot-writes';
 import { myVoteFromValue, toSnapshot } from './expose-view';
-import { planVotes, voteValueOf, type VotePlan, type VoteValue } from './vote-transition';
+import { planVotes, voteValueOf, type VotePlan, type VoteValue } from '@/lib/contracts/vote-transition';
 import { assertWritable } from './assert-writable';
 import { countedChanges, grantRequests, type LockedVotes } from './counted-votes';
 import { utcDay, type ViewerHasher } from './viewer-hash';
