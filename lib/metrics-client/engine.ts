@@ -6,6 +6,9 @@ import { ExposeStore } from './expose-store';
 import type { LiveEventSourceConstructor } from './live-source';
 import { LiveStream, type LiveStatus } from './live-stream';
 import { DISPOSED, OpExecutor } from './op-executor';
+import { OpQueue, type ChannelLike, type LockManagerLike } from './op-queue';
+import { memoryQueueStorage, type QueueStorage } from './queue-storage';
+import { metricsBatchRequest, readMetricsBatch } from './endpoints';
 import type { PendingOp } from './operations';
 import { knowsServerVote } from './reducer';
 import { DEFAULT_POLICY, type MetricsPolicy, type RequestFailure } from './policy';
@@ -33,6 +36,24 @@ export interface MetricsEngineOptions {
   eventSource?: LiveEventSourceConstructor;
   /** In [0, 1); jitters the live reconnect backoff. Math.random by default. */
   random?: () => number;
+  /** Where queued writes survive reloads (IndexedDB in the browser); in memory by default. */
+  queueStorage?: QueueStorage;
+  /** BroadcastChannel shared by the site's tabs; without it this engine's queue is its own. */
+  channel?: ChannelLike;
+  /** navigator.locks: only the holder of the sender lock sends; without it this engine sends. */
+  locks?: LockManagerLike;
+  /** The host knows the browser holds a session cookie already (tests); else the first write asks for one. */
+  hasSession?: boolean;
+}
+
+/** What the offline banner shows. */
+export interface SyncStatus {
+  /** Writes waiting in the shared queue (every tab's). */
+  pending: number;
+  /** The browser says offline, or the last request failed as a network error. */
+  offline: boolean;
+  /** When the queue last became empty after waiting for the network (for "All changes synced"). */
+  syncedAt: number | null;
 }
 
 export type CommentResult = { ok: true; comment: Comment } | { ok: false; failure: RequestFailure };
@@ -54,10 +75,19 @@ export class MetricsEngine {
   private readonly votes: VoteScheduler;
   private readonly live: LiveStream | undefined;
   private readonly liveEvents = createEmitter<LiveStatus>();
+  private readonly queue: OpQueue;
+  private readonly syncEvents = createEmitter<SyncStatus>();
+  private syncStatus: SyncStatus = { pending: 0, offline: false, syncedAt: null };
+  private networkDown = false;
+  private waitedOffline = false;
+  private sessionHeld = false;
+  private sessionHandshake: Promise<void> | undefined;
+  private readonly unsubscribeSignals: () => void;
 
   constructor(opts: MetricsEngineOptions) {
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
     this.timers = new TimerSet(opts.timers ?? globalTimers);
+    this.sessionHeld = opts.hasSession ?? false;
     const now = opts.now ?? (() => Date.now());
     const { fetch, transportInterceptor: intercept } = opts;
     this.deps = {
@@ -70,6 +100,19 @@ export class MetricsEngine {
       policy: this.policy,
       signals: opts.signals ?? alwaysOnSignals,
       emit: (e) => this.events.emit(e),
+      onResponse: () => {
+        this.sessionHeld = true;
+        if (this.networkDown) {
+          this.networkDown = false;
+          this.updateSync();
+        }
+      },
+      onNetworkFailure: () => {
+        if (!this.networkDown) {
+          this.networkDown = true;
+          this.updateSync();
+        }
+      },
     };
     this.refresh = new RefreshLoop(
       {
@@ -84,8 +127,24 @@ export class MetricsEngine {
       store: this.store,
       runner: this.deps,
       uuid: opts.randomUUID ?? (() => globalThis.crypto.randomUUID()),
-      afterSettled: (op) => op.kind === 'vote' && this.votes.pump(op.exposeId),
+      session: (exposeId) => this.holdSession(exposeId),
+      offline: (op) => {
+        this.waitedOffline = true;
+        this.events.emit({ type: 'queued_offline', at: now(), opId: op.id, exposeId: op.exposeId, kind: op.kind });
+        this.updateSync();
+      },
     });
+    this.queue = new OpQueue(
+      { ...this.ops.queueHost, changed: () => this.updateSync() },
+      {
+        storage: opts.queueStorage ?? memoryQueueStorage(),
+        channel: opts.channel,
+        locks: opts.locks,
+        maxAgeMs: this.policy.queueMaxAgeMs,
+        lifetime: this.lifetime.signal,
+      },
+    );
+    this.ops.attach(this.queue);
     this.votes = new VoteScheduler({
       store: this.store,
       ops: this.ops,
@@ -93,7 +152,13 @@ export class MetricsEngine {
       debounceMs: this.policy.voteDebounceMs,
       now,
       emit: this.deps.emit,
+      voteLookup: (exposeId) => {
+        const state = this.store.get(exposeId);
+        if (!state || knowsServerVote(state) || !this.deps.signals.isOnline()) return null;
+        return this.refresh.lookupOf(exposeId);
+      },
     });
+    this.unsubscribeSignals = this.deps.signals.subscribe(() => this.updateSync());
     this.live = opts.eventSource && this.createLiveStream(opts.eventSource, opts.random ?? Math.random);
   }
 
@@ -233,6 +298,54 @@ export class MetricsEngine {
     return runWithRetries(listExposesRequest(order, opts), readExposesPage, this.deps);
   }
 
+  /** The offline banner's numbers; the same object until they change. */
+  getSyncStatus(): SyncStatus {
+    return this.syncStatus;
+  }
+
+  onSyncStatusChange(listener: (status: SyncStatus) => void): () => void {
+    return this.syncEvents.subscribe(listener);
+  }
+
+  /** True while this tab is the one sending the shared queue. */
+  get isQueueSender(): boolean {
+    return this.queue.isSender;
+  }
+
+  private updateSync(): void {
+    if (this.isDisposed) return;
+    const pending = this.queue.size;
+    const offline = !this.deps.signals.isOnline() || this.networkDown;
+    if (offline && pending > 0) this.waitedOffline = true;
+    let { syncedAt } = this.syncStatus;
+    if (pending === 0 && !offline && this.waitedOffline) {
+      this.waitedOffline = false;
+      syncedAt = this.deps.now();
+      this.events.emit({ type: 'synced', at: syncedAt });
+    }
+    const prev = this.syncStatus;
+    if (prev.pending === pending && prev.offline === offline && prev.syncedAt === syncedAt) return;
+    this.syncStatus = { pending, offline, syncedAt };
+    this.syncEvents.emit(this.syncStatus);
+  }
+
+  /**
+   * Before this page's first write: make sure the browser holds the session cookie. A first-time
+   * visitor's cookie arrives with the first API reply; were that reply a write's and lost, the
+   * retry would go without it, as another session, and a share or comment could count twice. So
+   * unless some API reply came already, one GET (the expose's metrics, applied as well) goes first.
+   */
+  private holdSession(exposeId: string): Promise<void> | null {
+    if (this.sessionHeld || this.isDisposed) return null;
+    this.sessionHandshake ??= runWithRetries(metricsBatchRequest([exposeId]), readMetricsBatch, this.deps, {
+      waitOutNetworkErrors: true,
+    }).then((res) => {
+      this.sessionHandshake = undefined;
+      if (res.ok) res.value.forEach((snap) => this.store.has(snap.exposeId) && this.applyServerSnapshot(snap, 'refresh'));
+    });
+    return this.sessionHandshake;
+  }
+
   /** Cancels every timer, aborts every request in flight and resolves every waiting promise (false). */
   dispose(): void {
     if (this.isDisposed) return;
@@ -240,6 +353,8 @@ export class MetricsEngine {
     this.refresh.stop();
     this.live?.stop();
     this.liveEvents.clear();
+    this.syncEvents.clear();
+    this.unsubscribeSignals();
     this.timers.clearAll();
     this.ops.settleAll({ ok: false, failure: DISPOSED });
     this.store.clearListeners();

@@ -17,6 +17,8 @@ export interface SendDeps {
   now: () => number;
   /** Aborts every request in flight (engine dispose). */
   lifetime: AbortSignal;
+  /** Told when the server answered (any status): its reply carried the session cookie if we had none. */
+  onResponse?: () => void;
 }
 
 const failure = (kind: RequestFailure['kind'], message: string): HttpResult => ({
@@ -77,6 +79,7 @@ export async function sendOnce(req: HttpRequest, deps: SendDeps): Promise<HttpRe
   try {
     const work = (async () => {
       const res = await deps.fetch(deps.baseUrl + req.path, initFor(req, controller.signal));
+      deps.onResponse?.();
       return { res, body: await readBody(res) };
     })();
     // If the abort wins the race, a late rejection of `work` must not surface as unhandled.

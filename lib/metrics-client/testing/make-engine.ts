@@ -14,6 +14,7 @@ export function makeEngine(opts: { responder?: Responder } & Partial<MetricsEngi
     randomUUID: sequentialIds(),
     now: () => Date.now(),
     signals,
+    hasSession: true,
     ...rest,
   });
   engine.onEvent((e) => events.push(e));
