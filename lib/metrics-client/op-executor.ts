@@ -6,6 +6,7 @@ import { createOp, type OpInput, type OpPhase, type PendingOp } from './operatio
 import type { RequestFailure } from './policy';
 import { knowsServerVote, serverVote } from './reducer';
 import { runWithRetries, type RunnerDeps } from './request-runner';
+import { waitUntilOnline } from './signals';
 
 export type OpOutcome = { ok: true; comment?: Comment } | { ok: false; failure: RequestFailure };
 
@@ -108,6 +109,7 @@ export class OpExecutor {
   /** What the queue needs from this tab. */
   readonly queueHost: OpQueueHost = {
     send: (op) => this.send(op),
+    waitOnline: () => waitUntilOnline(this.d.runner.signals, this.d.runner.lifetime),
     sending: (op) => {
       if (this.shows(op)) this.d.store.dispatch(op.exposeId, { type: 'op_phase', opId: op.id, phase: 'sending' });
     },

@@ -26,6 +26,8 @@ type Message = { type: 'put'; op: PendingOp } | { type: 'settled'; op: PendingOp
 export interface OpQueueHost {
   /** Sender tab only: sends the op (retrying, waiting while offline) and says how it ended. */
   send(op: PendingOp): Promise<OpResult>;
+  /** Resolves true once the browser is online (at once if it is), false if disposed first. */
+  waitOnline(): Promise<boolean>;
   /** Marks the op as on its way (sender tab). */
   sending(op: PendingOp): void;
   /** An op this tab did not create (another tab's, or restored after a reload): show it as pending. */
@@ -173,6 +175,8 @@ export class OpQueue {
     this.leading = true;
     await this.restored;
     while (!this.d.lifetime.aborted) {
+      // Nothing leaves while offline, so that what is decided below (merge, expiry) is decided late.
+      if (!(await this.host.waitOnline())) break;
       const next = [...this.ops.values()].sort(byAge)[0];
       if (!next) {
         await new Promise<void>((resolve) => (this.wake = resolve));
