@@ -178,7 +178,7 @@ describe('offline', () => {
     await vi.advanceTimersByTimeAsync(120_000);
     expect(fake.calls).toHaveLength(0);
     expect(engine.getSnapshot(ID)?.metrics.shares).toBe(4);
-    expect(events.some((e) => e.type === 'waiting_online')).toBe(true);
+    expect(events.some((e) => e.type === 'queued_offline')).toBe(true);
     signals.setOnline(true);
     await flush();
     expect(fake.calls).toHaveLength(1);
