@@ -61,6 +61,7 @@ export function RealTimeExposeCard({ expose, mode = 'feed', now: initialNow }: R
         now={now}
         mode={mode}
         pendingCount={rt.pendingCount}
+        pendingMetrics={rt.pendingMetrics}
         error={error}
         notice={notice}
         onUpvote={() => void updateVote('upvote')}

@@ -1,5 +1,17 @@
 import { MetricsEngine } from './engine';
+import type { ChannelLike, LockManagerLike } from './op-queue';
+import { indexedDbQueueStorage, memoryQueueStorage, type QueueStorage } from './queue-storage';
 import type { EnvironmentSignals } from './signals';
+
+/** The offline queue's seams: IndexedDB, a BroadcastChannel and Web Locks, where the browser has them. */
+function queueSeams(): { queueStorage: QueueStorage; channel?: ChannelLike; locks?: LockManagerLike } {
+  const queueStorage = typeof indexedDB === 'undefined' ? memoryQueueStorage() : indexedDbQueueStorage();
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('expose-corner-ops') : undefined;
+  const locks = (navigator as Navigator & { locks?: LockManagerLike }).locks;
+  // Without Web Locks, tabs cannot agree on one sender: each then sends only its own queue.
+  if (!locks) return { queueStorage: memoryQueueStorage() };
+  return { queueStorage, ...(channel && { channel }), locks };
+}
 
 /**
  * The one place with browser globals: the page's engine, created lazily with the real seams.
@@ -50,6 +62,7 @@ export function getBrowserEngine(): MetricsEngine {
     signals: browserSignals(),
     // One live stream for the whole page; without EventSource the 30 s refresh carries on alone.
     ...(typeof window.EventSource === 'function' && { eventSource: window.EventSource }),
+    ...queueSeams(),
   });
   return instance;
 }
