@@ -23,6 +23,12 @@ export function OfflineNotice() {
   const [shownUntilDone, setDone] = useState<number | null>(null);
   const recentlySynced = status.syncedAt !== null && status.syncedAt !== shownUntilDone && status.pending === 0 && !offline;
 
+  // The offline service worker (public/sw.js): production builds only, dev reloads must stay fresh.
+  useEffect(() => {
+    if (process.env.NODE_ENV !== 'production' || !('serviceWorker' in navigator)) return;
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+  }, []);
+
   useEffect(() => {
     const at = status.syncedAt;
     if (at === null) return;

@@ -43,6 +43,9 @@ export function pageCsp(nonce: string, opts: SecurityHeaderOptions): string {
     "img-src 'self' data: blob:",
     "font-src 'self'",
     "connect-src 'self'",
+    // The offline service worker (public/sw.js). Without worker-src it would fall back to script-src,
+    // where 'strict-dynamic' makes browsers ignore 'self', and registering it would be refused.
+    "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
