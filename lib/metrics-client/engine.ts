@@ -82,6 +82,9 @@ export class MetricsEngine {
   private waitedOffline = false;
   private sessionHeld = false;
   private sessionHandshake: Promise<void> | undefined;
+  /** Requests that left before any reply brought the session cookie: each may still set one. */
+  private cookielessInFlight = 0;
+  private cookielessDone: Array<() => void> = [];
   private readonly unsubscribeSignals: () => void;
 
   constructor(opts: MetricsEngineOptions) {
@@ -100,6 +103,17 @@ export class MetricsEngine {
       policy: this.policy,
       signals: opts.signals ?? alwaysOnSignals,
       emit: (e) => this.events.emit(e),
+      onRequest: () => {
+        if (this.sessionHeld) return () => {};
+        this.cookielessInFlight += 1;
+        let ended = false;
+        return () => {
+          if (ended) return;
+          ended = true;
+          this.cookielessInFlight -= 1;
+          if (this.cookielessInFlight === 0) this.cookielessDone.splice(0).forEach((resolve) => resolve());
+        };
+      },
       onResponse: () => {
         this.sessionHeld = true;
         if (this.networkDown) {
@@ -334,16 +348,23 @@ export class MetricsEngine {
    * visitor's cookie arrives with the first API reply; were that reply a write's and lost, the
    * retry would go without it, as another session, and a share or comment could count twice. So
    * unless some API reply came already, one GET (the expose's metrics, applied as well) goes first.
+   * Every request that left without a cookie is also waited for: each of them gets a new session
+   * from the server, and the last Set-Cookie to arrive is the one the browser keeps.
    */
   private holdSession(exposeId: string): Promise<void> | null {
-    if (this.sessionHeld || this.isDisposed) return null;
-    this.sessionHandshake ??= runWithRetries(metricsBatchRequest([exposeId]), readMetricsBatch, this.deps, {
-      waitOutNetworkErrors: true,
-    }).then((res) => {
-      this.sessionHandshake = undefined;
-      if (res.ok) res.value.forEach((snap) => this.store.has(snap.exposeId) && this.applyServerSnapshot(snap, 'refresh'));
-    });
-    return this.sessionHandshake;
+    if ((this.sessionHeld && this.cookielessInFlight === 0) || this.isDisposed) return null;
+    if (!this.sessionHeld) {
+      this.sessionHandshake ??= runWithRetries(metricsBatchRequest([exposeId]), readMetricsBatch, this.deps, {
+        waitOutNetworkErrors: true,
+      }).then((res) => {
+        this.sessionHandshake = undefined;
+        if (res.ok) res.value.forEach((snap) => this.store.has(snap.exposeId) && this.applyServerSnapshot(snap, 'refresh'));
+      });
+    }
+    const handshake = this.sessionHandshake ?? Promise.resolve();
+    return handshake.then(() =>
+      this.cookielessInFlight === 0 || this.isDisposed ? undefined : new Promise<void>((resolve) => this.cookielessDone.push(resolve)),
+    );
   }
 
   /** Cancels every timer, aborts every request in flight and resolves every waiting promise (false). */
@@ -354,6 +375,7 @@ export class MetricsEngine {
     this.live?.stop();
     this.liveEvents.clear();
     this.syncEvents.clear();
+    this.cookielessDone.splice(0).forEach((resolve) => resolve());
     this.unsubscribeSignals();
     this.timers.clearAll();
     this.ops.settleAll({ ok: false, failure: DISPOSED });
