@@ -41,7 +41,7 @@ test('vote, share and comment offline; reload offline keeps numbers and markers;
   await expect(banner(page)).toContainText("You're offline");
   await c.getByRole('button', { name: 'Upvote' }).click();
   await c.getByRole('button', { name: 'Share' }).click();
-  await page.getByLabel('Comment').fill('written on a train');
+  await page.getByRole('textbox', { name: 'Comment' }).fill('written on a train');
   await page.getByRole('button', { name: 'Post comment' }).click();
   await expect(banner(page)).toContainText('3 changes will sync');
   await expect(c.locator('[data-metric="upvotes"]')).toHaveText('1');

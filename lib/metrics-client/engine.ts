@@ -149,7 +149,14 @@ export class MetricsEngine {
       },
     });
     this.queue = new OpQueue(
-      { ...this.ops.queueHost, changed: () => this.updateSync() },
+      {
+        ...this.ops.queueHost,
+        changed: () => this.updateSync(),
+        // Changes made before this page: say "All changes synced" once they are through.
+        restored: () => {
+          this.waitedOffline = true;
+        },
+      },
       {
         storage: opts.queueStorage ?? memoryQueueStorage(),
         channel: opts.channel,

@@ -87,7 +87,8 @@ describe('offline queue (fake timers)', () => {
     ]);
     expect(server.state).toMatchObject({ shares: 4, upvotes: 1, comments: 1 });
     expect(second.engine.getSnapshot(ID)).toMatchObject({ metrics: { shares: 4, upvotes: 1, comments: 1 }, pendingCount: 0 });
-    expect(second.engine.getSyncStatus().pending).toBe(0);
+    expect(second.engine.getSyncStatus()).toMatchObject({ pending: 0, offline: false, syncedAt: expect.any(Number) });
+    expect(second.events.filter((e) => e.type === 'synced')).toHaveLength(1);
     expect(await indexedDbQueueStorage(dbName).load()).toEqual([]);
     second.engine.dispose();
   });

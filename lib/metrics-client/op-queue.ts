@@ -38,6 +38,8 @@ export interface OpQueueHost {
   knownServerVote(exposeId: string): MyVote | undefined;
   /** The queue's length changed. */
   changed(): void;
+  /** Ops from before this page (a reload, a closed tab) were found in storage. */
+  restored?(count: number): void;
   now(): number;
 }
 
@@ -138,6 +140,7 @@ export class OpQueue {
       added = true;
     }
     if (added) {
+      this.host.restored?.(this.ops.size);
       this.host.changed();
       this.wake?.();
     }
