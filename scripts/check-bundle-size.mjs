@@ -9,10 +9,11 @@
  */
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { gzipSync } from 'node:zlib';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const next = path.join(root, '.next');
 const budgetFile = path.join(root, 'scripts', 'bundle-budget.json');
 const PAGES = { '/': '/page', '/expose/[id]': '/expose/[exposeId]/page', '/new': '/new/page' };
