@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Comment } from '@/lib/contracts/comments';
+import type { Comment } from '@/lib/contracts/core';
 import { MetricsEngineProvider } from '@/lib/hooks/MetricsEngineProvider';
 import type { LiveEventSource } from '@/lib/metrics-client/live-source';
 import { errorBody, json, snap, type FakeCall } from '@/lib/metrics-client/testing/fake-fetch';
@@ -83,6 +83,7 @@ describe('CommentsSection', () => {
     // The box keeps the text until the server has it; the button says it is on its way.
     expect(box().value).toBe('brand new');
     expect(screen.getByRole('button', { name: 'Posting…' })).toHaveProperty('disabled', true);
+    await advance(0);
     const post = fake.last();
     expect(post.body).toEqual({ exposeId: 'abc', body: 'brand new', authorName: 'Bo' });
     await act(async () => post.respond(json(201, { ...snap('abc', 11, { comments: 4 }), comment: { ...c('9', 'brand new'), authorName: 'Bo' } })));
@@ -113,6 +114,7 @@ describe('CommentsSection', () => {
     await act(async () => fake.last().respond(json(200, { comments: [], nextCursor: null })));
     fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'oops' } });
     fireEvent.click(screen.getByRole('button', { name: 'Post comment' }));
+    await advance(0);
     const post = fake.last();
     await act(async () => post.respond(json(400, errorBody('invalid_input'))));
     expect(box().value).toBe('oops');
@@ -122,6 +124,7 @@ describe('CommentsSection', () => {
     expect(alert.textContent).toContain('Your comment could not be posted.');
     fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
     expect(screen.getByText('sending…')).toBeTruthy();
+    await advance(0);
     const retry = fake.last();
     expect(retry.headers['Idempotency-Key']).toBe(post.headers['Idempotency-Key']);
     await act(async () => retry.respond(json(201, { ...snap('abc', 11, { comments: 4 }), comment: c('9', 'oops') })));
@@ -134,9 +137,11 @@ describe('CommentsSection', () => {
     await act(async () => fake.last().respond(json(200, { comments: [], nextCursor: null })));
     fireEvent.change(screen.getByLabelText('Comment'), { target: { value: 'twice?' } });
     fireEvent.click(screen.getByRole('button', { name: 'Post comment' }));
+    await advance(0);
     const post = fake.last();
     await act(async () => post.respond(json(400, errorBody('invalid_input'))));
     fireEvent.click(screen.getByRole('button', { name: 'Post comment' }));
+    await advance(0);
     expect(fake.last().headers['Idempotency-Key']).toBe(post.headers['Idempotency-Key']);
     expect(items()).toEqual(['twice?']);
     await act(async () => fake.last().respond(json(400, errorBody('invalid_input'))));
@@ -164,6 +169,7 @@ describe('CommentsSection', () => {
 
     fireEvent.change(screen.getByLabelText('Comment'), { target: { value: ' mine ' } });
     fireEvent.click(screen.getByRole('button', { name: 'Post comment' }));
+    await advance(0);
     const post = t.fake.calls.find((x) => x.method === 'POST')!;
     // The server publishes before it answers: our own comment comes back live first.
     const stored = { ...c('9', 'mine'), authorName: 'Anonymous', createdAt: '2024-05-10T13:00:00.000Z' };

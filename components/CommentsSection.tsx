@@ -1,8 +1,10 @@
 'use client';
 
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
-import type { Comment } from '@/lib/contracts/comments';
+import { LIMITS, type Comment } from '@/lib/contracts/core';
 import { newestFirst } from '@/lib/metrics-client/reducer';
+import { useOnline } from '@/lib/hooks/useOnline';
+import { useSyncStatus } from '@/lib/hooks/useSyncStatus';
 import { useExposeView } from '@/lib/hooks/useExposeView';
 import { useMetricsEngine } from '@/lib/hooks/MetricsEngineProvider';
 import { useNow } from '@/lib/hooks/useNow';
@@ -21,8 +23,8 @@ export interface CommentsSectionProps {
 
 type Item = { key: string; body: string; author: string; createdAt: string | null; state: 'sent' | 'sending' | 'failed' };
 
-const BODY_MAX = 2000;
-const NAME_MAX = 40;
+const BODY_MAX = LIMITS.commentBodyMax;
+const NAME_MAX = LIMITS.authorNameMax;
 
 /**
  * Not yet sent (failed, then sending) first, then every confirmed comment once, newest first in the
@@ -39,6 +41,9 @@ function mergeItems(unsent: Item[], created: readonly Comment[], loaded: readonl
 export function CommentsSection({ exposeId, disabled = false, initialComments, initialNextCursor = null, pageSize = 20 }: CommentsSectionProps) {
   const engine = useMetricsEngine();
   const view = useExposeView(exposeId);
+  const online = useOnline();
+  const sync = useSyncStatus();
+  const offline = !online || sync.offline;
   const now = useNow();
   const ids = useId();
   const [loaded, setLoaded] = useState<readonly Comment[]>(initialComments ?? []);
@@ -163,7 +168,7 @@ export function CommentsSection({ exposeId, disabled = false, initialComments, i
               {c.createdAt ? (
                 <time dateTime={c.createdAt} suppressHydrationWarning>{formatAge(c.createdAt, now)}</time>
               ) : (
-                <span className="ec-comment__sync">{c.state === 'failed' ? 'not sent' : 'sending…'}</span>
+                <span className="ec-comment__sync">{c.state === 'failed' ? 'not sent' : offline ? 'will post when online' : 'sending…'}</span>
               )}
             </p>
             <p className="ec-comment__body">{c.body}</p>

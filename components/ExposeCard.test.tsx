@@ -106,4 +106,17 @@ describe('ExposeCard', () => {
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('The title');
     expect(screen.getByText('<b>not bold</b>')).toBeTruthy();
   });
+
+  it('marks each number our unsynced changes moved, with a symbol and words (not only colour)', () => {
+    const { container } = renderCard({ pendingCount: 2, pendingMetrics: ['shares', 'upvotes', 'netVotes'] });
+    const marked = [...container.querySelectorAll('[data-pending-metric]')].map((el) => el.getAttribute('data-pending-metric'));
+    expect(marked.sort()).toEqual(['netVotes', 'shares', 'upvotes']);
+    for (const el of container.querySelectorAll('[data-pending-metric]')) expect(el.textContent).toContain('(pending)');
+    expect(container.querySelector('[data-metric="shares"]')?.textContent).toBe('3');
+  });
+
+  it('says why an op that waited offline for more than 24 h was dropped', () => {
+    renderCard({ error: { kind: 'vote', code: 'offline_expired' } });
+    expect(screen.getByRole('alert').textContent).toContain('waited offline for more than 24 hours');
+  });
 });

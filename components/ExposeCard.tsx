@@ -1,6 +1,5 @@
 import Link from 'next/link';
-import type { Expose } from '@/lib/contracts/exposes';
-import type { MetricName, Metrics, MyVote } from '@/lib/contracts/metrics';
+import type { Expose, MetricName, Metrics, MyVote } from '@/lib/contracts/core';
 import type { OpKind } from '@/lib/metrics-client/operations';
 import { excerpt, formatAge, formatTimeLeft } from './expose-time';
 import { failureText } from './failure-text';
@@ -20,6 +19,8 @@ export interface ExposeCardProps {
   mode?: 'feed' | 'page';
   /** Number of own actions shown but not yet confirmed by the server. */
   pendingCount?: number;
+  /** The numbers those actions moved: each gets a pending marker (a symbol and words, not only colour). */
+  pendingMetrics?: readonly MetricName[];
   /** The last action that finally failed. */
   error?: ExposeCardFailure | null;
   /** A short transient note, e.g. "Link copied". */
@@ -34,10 +35,23 @@ export interface ExposeCardProps {
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 /** A count in its own data-metric element (the live numbers tests and tools read), quiet when zero. */
-function Count({ name, value }: { name: MetricName; value: number }) {
+function Count({ name, value, pending }: { name: MetricName; value: number; pending: boolean }) {
   return (
-    <span className={value === 0 ? 'ec-n ec-n--zero' : 'ec-n'} data-metric={name}>
-      {value}
+    <>
+      <span className={value === 0 ? 'ec-n ec-n--zero' : 'ec-n'} data-metric={name}>
+        {value}
+      </span>
+      {pending && <PendingMark name={name} />}
+    </>
+  );
+}
+
+/** Marks a number that includes our own change not yet confirmed by the server. */
+function PendingMark({ name }: { name: MetricName }) {
+  return (
+    <span className="ec-pending-mark" data-pending-metric={name} title="Your change, not synced yet">
+      <span aria-hidden="true">↻</span>
+      <span className="ec-visually-hidden"> (pending)</span>
     </span>
   );
 }
@@ -48,7 +62,8 @@ function Count({ name, value }: { name: MetricName; value: number }) {
  * All six numbers stay in the DOM, each in its `data-metric` element.
  */
 export function ExposeCard(props: ExposeCardProps) {
-  const { expose, metrics, myVote, now, mode = 'feed', pendingCount = 0, error, notice } = props;
+  const { expose, metrics, myVote, now, mode = 'feed', pendingCount = 0, pendingMetrics = [], error, notice } = props;
+  const pending = (name: MetricName) => pendingMetrics.includes(name);
   const Title = mode === 'page' ? 'h1' : 'h2';
   const href = `/expose/${encodeURIComponent(expose.exposeId)}`;
   const closed = expose.expired;
@@ -79,6 +94,7 @@ export function ExposeCard(props: ExposeCardProps) {
           <span className={`ec-score ${scoreTone}`} data-metric="netVotes" title="Score: upvotes minus downvotes">
             {net}
           </span>
+          {pending('netVotes') && <PendingMark name="netVotes" />}
           <button type="button" className="ec-vote ec-vote--down" aria-label="Downvote" aria-pressed={myVote === 'downvote'}
             aria-describedby={myVote === 'downvote' ? undoId : undefined} disabled={closed} onClick={props.onDownvote}>
             <span aria-hidden="true">▼</span>
@@ -97,15 +113,16 @@ export function ExposeCard(props: ExposeCardProps) {
           </span>
           <span aria-hidden="true"> · </span>
           <Link className="ec-card__comments" href={`${href}#comments`}>
-            <Count name="comments" value={metrics.comments} /> {plural(metrics.comments, 'comment', 'comments')}
+            <Count name="comments" value={metrics.comments} pending={pending('comments')} /> {plural(metrics.comments, 'comment', 'comments')}
           </Link>
         </p>
         <p className="ec-card__secondary">
-          <Count name="views" value={metrics.views} /> {plural(metrics.views, 'view', 'views')}
+          <Count name="views" value={metrics.views} pending={false} /> {plural(metrics.views, 'view', 'views')}
           <span aria-hidden="true"> · </span>
-          <Count name="shares" value={metrics.shares} /> {plural(metrics.shares, 'share', 'shares')}
+          <Count name="shares" value={metrics.shares} pending={pending('shares')} /> {plural(metrics.shares, 'share', 'shares')}
           <span aria-hidden="true"> · </span>
-          <Count name="upvotes" value={metrics.upvotes} /> up, <Count name="downvotes" value={metrics.downvotes} /> down
+          <Count name="upvotes" value={metrics.upvotes} pending={pending('upvotes')} /> up,{' '}
+          <Count name="downvotes" value={metrics.downvotes} pending={pending('downvotes')} /> down
         </p>
         <button type="button" className="ec-share" disabled={closed} onClick={props.onShare}>
           Share

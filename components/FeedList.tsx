@@ -1,7 +1,7 @@
 'use client';
 
 import { useState, type MouseEvent } from 'react';
-import type { Expose } from '@/lib/contracts/exposes';
+import type { Expose } from '@/lib/contracts/core';
 import { feedHref, type FeedOrder } from '@/lib/contracts/feed-order';
 import { useMetricsEngine } from '@/lib/hooks/MetricsEngineProvider';
 import { excerpt } from './expose-time';

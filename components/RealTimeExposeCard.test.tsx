@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Expose } from '@/lib/contracts/exposes';
+import type { Expose } from '@/lib/contracts/core';
 import { MetricsEngineProvider } from '@/lib/hooks/MetricsEngineProvider';
 import { errorBody, json, metrics, snap, type FakeCall } from '@/lib/metrics-client/testing/fake-fetch';
 import { makeEngine } from '@/lib/metrics-client/testing/make-engine';

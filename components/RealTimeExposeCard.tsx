@@ -1,7 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Expose } from '@/lib/contracts/exposes';
+import type { Expose } from '@/lib/contracts/core';
 import { useNow } from '@/lib/hooks/useNow';
 import { useRealTimeMetrics } from '@/lib/hooks/useRealTimeMetrics';
 import { useViewTracking, type ViewTrackingMode } from '@/lib/hooks/useViewTracking';
@@ -61,6 +61,7 @@ export function RealTimeExposeCard({ expose, mode = 'feed', now: initialNow }: R
         now={now}
         mode={mode}
         pendingCount={rt.pendingCount}
+        pendingMetrics={rt.pendingMetrics}
         error={error}
         notice={notice}
         onUpvote={() => void updateVote('upvote')}

@@ -1,4 +1,4 @@
-import type { ShareChannel } from '@/lib/contracts/metrics';
+import type { ShareChannel } from '@/lib/contracts/core';
 
 export type ShareOutcome = { channel: ShareChannel; copied: boolean } | { cancelled: true } | { failed: true };
 

@@ -7,7 +7,7 @@ test('offline, the person is told; a vote made meanwhile waits and is sent when 
   request,
 }) => {
   await openExpose(page, expose.exposeId);
-  const notice = page.getByRole('status').filter({ hasText: 'You are offline' });
+  const notice = page.getByRole('status').filter({ hasText: "You're offline" });
   await expect(notice).toBeHidden();
 
   await context.setOffline(true);

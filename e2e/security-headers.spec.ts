@@ -67,7 +67,9 @@ test('pages run under the CSP without a single violation', async ({ page, expose
 
   // The watch itself works: markup injected into a page (kept with its real headers) cannot run a
   // script of its own, and the browser reports it.
-  await page.route('**/new', async (route) => {
+  // On the context: the offline service worker now fetches the page, and page.route does not see
+  // a worker's requests.
+  await page.context().route('**/new', async (route) => {
     const real = await route.fetch();
     const html = (await real.text()).replace('<body>', '<body><script>window.__injected = true</script>');
     await route.fulfill({ response: real, body: html });

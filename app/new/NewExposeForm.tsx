@@ -2,6 +2,7 @@
 
 import { useRouter } from 'next/navigation';
 import { useId, useState, type FormEvent } from 'react';
+import { LIMITS } from '@/lib/contracts/core';
 
 type FieldErrors = Partial<Record<'title' | 'body' | 'ttlHours' | 'form', string>>;
 
@@ -18,9 +19,9 @@ const LIFETIMES = [
 function validate(title: string, body: string): FieldErrors {
   const errors: FieldErrors = {};
   if (!title.trim()) errors.title = 'Give it a title.';
-  else if (title.trim().length > 120) errors.title = 'At most 120 characters.';
+  else if (title.trim().length > LIMITS.titleMax) errors.title = `At most ${LIMITS.titleMax} characters.`;
   if (!body.trim()) errors.body = 'Write something.';
-  else if (body.trim().length > 5000) errors.body = 'At most 5000 characters.';
+  else if (body.trim().length > LIMITS.exposeBodyMax) errors.body = `At most ${LIMITS.exposeBodyMax} characters.`;
   return errors;
 }
 
@@ -88,7 +89,7 @@ export function NewExposeForm() {
         <input
           id={`${id}-title`}
           name="title"
-          maxLength={120}
+          maxLength={LIMITS.titleMax}
           required
           aria-invalid={Boolean(errors.title)}
           aria-describedby={describedBy('title')}
@@ -101,7 +102,7 @@ export function NewExposeForm() {
           id={`${id}-body`}
           name="body"
           rows={6}
-          maxLength={5000}
+          maxLength={LIMITS.exposeBodyMax}
           required
           aria-invalid={Boolean(errors.body)}
           aria-describedby={describedBy('body')}

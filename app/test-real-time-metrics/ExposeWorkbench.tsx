@@ -3,9 +3,8 @@
 import Link from 'next/link';
 import { useId, useState, type FormEvent } from 'react';
 import { failureText } from '@/components/failure-text';
-import type { Expose } from '@/lib/contracts/exposes';
+import type { Expose, MetricName, ShareChannel } from '@/lib/contracts/core';
 import { METRIC_NAMES } from '@/lib/contracts/metric-names';
-import type { MetricName, ShareChannel } from '@/lib/contracts/metrics';
 import { useExposeView } from '@/lib/hooks/useExposeView';
 import { useMetricsEngine } from '@/lib/hooks/MetricsEngineProvider';
 import { useRealTimeMetrics } from '@/lib/hooks/useRealTimeMetrics';

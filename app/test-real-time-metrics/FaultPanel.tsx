@@ -1,7 +1,7 @@
 'use client';
 
 import { useId, useState, useSyncExternalStore, type FormEvent } from 'react';
-import type { Fault } from '@/lib/metrics-client';
+import type { Fault } from '@/lib/metrics-client/debug';
 import type { DebugRig } from './debug-rig';
 import { describeFault } from './event-text';
 import { useRigState } from './use-rig-state';

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { useEffect, useId, useState, useSyncExternalStore } from 'react';
-import type { Expose } from '@/lib/contracts/exposes';
+import type { Expose } from '@/lib/contracts/core';
 import type { LiveStatus } from '@/lib/metrics-client';
 import { MetricsEngineProvider } from '@/lib/hooks/MetricsEngineProvider';
 import { createDebugRig } from './debug-rig';

@@ -1,12 +1,6 @@
 import { randomUUID } from '@/lib/metrics-client/browser-engine';
-import {
-  createFaultInjector,
-  MetricsEngine,
-  type EngineEvent,
-  type EnvironmentSignals,
-  type FaultInjector,
-  type PendingOp,
-} from '@/lib/metrics-client';
+import { MetricsEngine, type EngineEvent, type EnvironmentSignals, type PendingOp } from '@/lib/metrics-client';
+import { createFaultInjector, type FaultInjector } from '@/lib/metrics-client/debug';
 
 /** The newest entries of the event log kept in memory (older ones scroll away for good). */
 const LOG_LIMIT = 400;

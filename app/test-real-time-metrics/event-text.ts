@@ -1,4 +1,5 @@
-import type { EngineEvent, Fault, PendingOp } from '@/lib/metrics-client';
+import type { EngineEvent, PendingOp } from '@/lib/metrics-client';
+import type { Fault } from '@/lib/metrics-client/debug';
 
 /** The first block of a UUID: enough to tell ops apart on one page. */
 export const shortId = (id: string | undefined): string => (id ? id.slice(0, 8) : '-');
@@ -21,7 +22,7 @@ export function describeEvent(e: EngineEvent): string {
     case 'op_merged':
       return `click merged, vote target now ${voteLabel(e.target)}${op}`;
     case 'op_dropped':
-      return `vote not sent: clicks cancelled out${op}`;
+      return e.reason === 'merged' ? `vote not sent: a later vote replaced it${op}` : `vote not sent: clicks cancelled out${op}`;
     case 'waiting_online':
       return `${e.path}: offline, waiting for the network (no retry spent)${op}`;
     case 'request_sent':
@@ -38,6 +39,12 @@ export function describeEvent(e: EngineEvent): string {
       return `${e.ids.length} expose(s) ${e.ok ? 'refreshed' : `not refreshed (${e.code ?? 'failed'})`}`;
     case 'snapshot':
       return `${e.exposeId} version ${e.version} from ${e.source}`;
+    case 'queued_offline':
+      return `${e.kind} on ${e.exposeId} waits for the network${op}`;
+    case 'synced':
+      return 'all queued changes synced';
+    case 'dropped_expired':
+      return `${e.kind} on ${e.exposeId} dropped: older than 24 h${op}`;
   }
 }
 

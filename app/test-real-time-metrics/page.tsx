@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import type { Expose } from '@/lib/contracts/exposes';
-import { exposeIdSchema } from '@/lib/contracts/common';
+import type { Expose } from '@/lib/contracts/core';
+import { isExposeId } from '@/lib/contracts/core';
 import { DomainError } from '@/lib/server/domain/errors';
 import { getExpose, listExposes } from '@/lib/server/domain/exposes';
 import { requestSessionId } from '@/lib/server/pages/request-session';
@@ -21,7 +21,7 @@ type Props = { searchParams: Promise<{ expose?: string | string[] }> };
 async function loadExposes(wanted: string | undefined, sessionId: string | undefined): Promise<Expose[]> {
   const container = getContainer();
   const { exposes } = await listExposes(container, { limit: 50, sessionId });
-  if (!wanted || !exposeIdSchema.safeParse(wanted).success || exposes.some((e) => e.exposeId === wanted)) return exposes;
+  if (!wanted || !isExposeId(wanted) || exposes.some((e) => e.exposeId === wanted)) return exposes;
   try {
     return [await getExpose(container, wanted, sessionId), ...exposes];
   } catch (err) {

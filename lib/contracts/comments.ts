@@ -1,21 +1,24 @@
 import { z } from 'zod';
 import { exposeIdSchema, normalizedText } from './common';
+import { LIMITS, type Comment, type CommentsPage } from './core';
 import { metricsSnapshotSchema } from './metrics';
 
-export const commentBodySchema = normalizedText('body', 2000);
+export type { Comment, CommentsPage } from './core';
+
+export const commentBodySchema = normalizedText('body', LIMITS.commentBodyMax);
 
 export const createCommentRequestSchema = z
   .object({
     exposeId: exposeIdSchema,
     body: commentBodySchema,
-    authorName: normalizedText('authorName', 40).optional(),
+    authorName: normalizedText('authorName', LIMITS.authorNameMax).optional(),
   })
   .strict();
 
 export const listCommentsQuerySchema = z.object({
   exposeId: exposeIdSchema,
-  limit: z.coerce.number().int().min(1).max(50).default(20),
-  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageLimitMax).default(LIMITS.pageLimitDefault),
+  cursor: z.string().max(LIMITS.cursorMax).optional(),
 });
 
 export const commentSchema = z.object({
@@ -25,10 +28,10 @@ export const commentSchema = z.object({
   authorName: z.string(),
   createdAt: z.string(),
 });
-export type Comment = z.infer<typeof commentSchema>;
 
 export const commentsPageSchema = z.object({ comments: z.array(commentSchema), nextCursor: z.string().nullable() });
-export type CommentsPage = z.infer<typeof commentsPageSchema>;
 
 export const createCommentResponseSchema = metricsSnapshotSchema.extend({ comment: commentSchema });
 export type CreateCommentResponse = z.infer<typeof createCommentResponseSchema>;
+
+export const _matchesCore: [z.ZodType<Comment>, z.ZodType<CommentsPage>] = [commentSchema, commentsPageSchema];

@@ -1,18 +1,19 @@
 import { z } from 'zod';
+import { EXPOSE_ID_PATTERN, LIMITS } from './core';
 import { normalizeText, textLength } from './text';
 
 /** `exposeId`: 1-64 characters from [A-Za-z0-9_-] (API.md). */
 export const exposeIdSchema = z
   .string()
   .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_-]+$/, 'exposeId must use only A-Z, a-z, 0-9, _ and -');
+  .max(LIMITS.exposeIdMax)
+  .regex(EXPOSE_ID_PATTERN, 'exposeId must use only A-Z, a-z, 0-9, _ and -');
 
 /** `Idempotency-Key`: 1-128 visible ASCII characters. */
 export const idempotencyKeySchema = z
   .string()
   .min(1)
-  .max(128)
+  .max(LIMITS.idempotencyKeyMax)
   .regex(/^[\x21-\x7E]+$/, 'Idempotency-Key must be 1-128 visible ASCII characters');
 
 export type ExposeId = z.infer<typeof exposeIdSchema>;

@@ -1,4 +1,4 @@
-import type { Metrics } from './metrics';
+import type { Metrics } from './core';
 
 // Values the browser needs, in a module without zod: importing them from metrics.ts pulled all of
 // zod into the page bundle, and zod's start-up probe `Function("")` is an eval that the pages' CSP

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { exposeIdSchema } from './common';
+import { LIMITS, SHARE_CHANNELS, VOTE_TYPES, type Metrics, type MetricsSnapshot, type ShareChannel } from './core';
 
-export const voteTypeSchema = z.enum(['upvote', 'downvote', 'none']);
-export type VoteType = z.infer<typeof voteTypeSchema>;
-/** The caller's vote as the server reports it. */
-export type MyVote = 'upvote' | 'downvote' | null;
+// Server-only zod schemas; the types, names and limits live in the zod-free core.ts.
+export type { Metrics, MetricName, MetricsSnapshot, MyVote, ShareChannel, VoteType } from './core';
+
+export const voteTypeSchema = z.enum(VOTE_TYPES);
 
 export const metricsSchema = z.object({
   views: z.number().int().nonnegative(),
@@ -14,8 +15,6 @@ export const metricsSchema = z.object({
   netVotes: z.number().int(),
   shares: z.number().int().nonnegative(),
 });
-export type Metrics = z.infer<typeof metricsSchema>;
-export type MetricName = keyof Metrics;
 export { METRIC_NAMES, emptyMetrics } from './metric-names';
 
 /** The metrics object every metrics-changing or -reading response carries (API.md). */
@@ -25,10 +24,8 @@ export const metricsSnapshotSchema = z.object({
   metrics: metricsSchema,
   myVote: z.enum(['upvote', 'downvote']).nullable().optional(),
 });
-export type MetricsSnapshot = z.infer<typeof metricsSnapshotSchema>;
 
-export const shareChannelSchema = z.enum(['link', 'x', 'facebook', 'whatsapp', 'email', 'other']);
-export type ShareChannel = z.infer<typeof shareChannelSchema>;
+export const shareChannelSchema = z.enum(SHARE_CHANNELS);
 
 export const voteRequestSchema = z.object({ exposeId: exposeIdSchema, voteType: voteTypeSchema }).strict();
 export const viewRequestSchema = z.object({ exposeId: exposeIdSchema }).strict();
@@ -40,8 +37,15 @@ export const metricsQuerySchema = z.object({
     .string()
     .describe('Comma-separated expose ids, 1-100')
     .transform((s) => s.split(',').filter((x) => x.length > 0))
-    .pipe(z.array(exposeIdSchema).min(1).max(100)),
+    .pipe(z.array(exposeIdSchema).min(1).max(LIMITS.idsPerMetricsCall)),
 });
 
 export const viewResponseSchema = metricsSnapshotSchema.extend({ counted: z.boolean() });
 export const metricsBatchResponseSchema = z.object({ items: z.array(metricsSnapshotSchema) });
+
+// The schemas produce exactly the core types (a mismatch fails typecheck).
+export const _matchesCore: [z.ZodType<Metrics>, z.ZodType<MetricsSnapshot>, z.ZodType<ShareChannel>] = [
+  metricsSchema,
+  metricsSnapshotSchema,
+  shareChannelSchema,
+];

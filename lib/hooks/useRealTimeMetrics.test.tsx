@@ -3,7 +3,7 @@
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { StrictMode, useRef } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Metrics } from '@/lib/contracts/metrics';
+import type { Metrics } from '@/lib/contracts/core';
 import { errorBody, json, metrics, snap } from '@/lib/metrics-client/testing/fake-fetch';
 import { makeEngine } from '@/lib/metrics-client/testing/make-engine';
 import { MetricsEngineProvider } from './MetricsEngineProvider';
@@ -51,6 +51,7 @@ describe('useRealTimeMetrics', () => {
       result = h('a').updateShare('link');
     });
     expect(screen.getByTestId('a').textContent).toBe('4/2/-/pending');
+    await advance(0);
     await act(async () => fake.last().respond(json(200, snap('a', 11, { shares: 4, upvotes: 2 }))));
     await expect(result).resolves.toBe(true);
     expect(screen.getByTestId('a').textContent).toBe('4/2/-/confirmed');
@@ -78,6 +79,7 @@ describe('useRealTimeMetrics', () => {
     act(() => {
       result = h('a').updateComment('hi');
     });
+    await advance(0);
     await act(async () => fake.last().respond(json(400, errorBody('invalid_input'))));
     await expect(result).resolves.toBe(false);
     expect(h('a').error).toMatchObject({ code: 'invalid_input', op: { kind: 'comment' } });

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useRef } from 'react';
-import type { Metrics, MetricsSnapshot, MyVote, ShareChannel } from '@/lib/contracts/metrics';
+import type { MetricName, Metrics, MetricsSnapshot, MyVote, ShareChannel } from '@/lib/contracts/core';
 import type { OpFailure } from '@/lib/metrics-client/operations';
 import { viewOfSnapshot } from '@/lib/metrics-client/view';
-import type { VoteButton } from '@/lib/metrics-client/vote-transition';
+import type { VoteButton } from '@/lib/contracts/vote-transition';
 import { useMetricsEngine } from './MetricsEngineProvider';
 import { useExposeView } from './useExposeView';
 
@@ -22,6 +22,8 @@ export interface RealTimeMetrics {
   isUpdating: boolean;
   hasOptimisticUpdates: boolean;
   pendingCount: number;
+  /** The numbers moved by our own unconfirmed actions. */
+  pendingMetrics: readonly MetricName[];
   error: OpFailure | null;
   /** Each resolves true once the server confirmed, false once it finally failed. */
   updateVote(voteType: VoteButton): Promise<boolean>;
@@ -70,6 +72,6 @@ export function useRealTimeMetrics(options: UseRealTimeMetricsOptions): RealTime
     }),
     [engine, exposeId],
   );
-  const { metrics, myVote, isUpdating, hasOptimisticUpdates, pendingCount, error } = view;
-  return { metrics, myVote, isUpdating, hasOptimisticUpdates, pendingCount, error, ...actions };
+  const { metrics, myVote, isUpdating, hasOptimisticUpdates, pendingCount, pendingMetrics, error } = view;
+  return { metrics, myVote, isUpdating, hasOptimisticUpdates, pendingCount, pendingMetrics, error, ...actions };
 }

@@ -1,6 +1,18 @@
 import { MetricsEngine } from './engine';
+import type { ChannelLike, LockManagerLike } from './op-queue';
+import { indexedDbQueueStorage, memoryQueueStorage, type QueueStorage } from './queue-storage';
 import type { EnvironmentSignals } from './signals';
 import { workerSolver } from './worker-solver';
+
+/** The offline queue's seams: IndexedDB, a BroadcastChannel and Web Locks, where the browser has them. */
+function queueSeams(): { queueStorage: QueueStorage; channel?: ChannelLike; locks?: LockManagerLike } {
+  const queueStorage = typeof indexedDB === 'undefined' ? memoryQueueStorage() : indexedDbQueueStorage();
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('expose-corner-ops') : undefined;
+  const locks = (navigator as Navigator & { locks?: LockManagerLike }).locks;
+  // Without Web Locks, tabs cannot agree on one sender: each then sends only its own queue.
+  if (!locks) return { queueStorage: memoryQueueStorage() };
+  return { queueStorage, ...(channel && { channel }), locks };
+}
 
 /**
  * The one place with browser globals: the page's engine, created lazily with the real seams.
@@ -53,6 +65,7 @@ export function getBrowserEngine(): MetricsEngine {
     ...(typeof window.EventSource === 'function' && { eventSource: window.EventSource }),
     // Beyond the free votes and shares of an address the server asks for a proof of work (428).
     ...(typeof window.Worker === 'function' && { solveChallenge: workerSolver }),
+    ...queueSeams(),
   });
   return instance;
 }

@@ -1,11 +1,8 @@
-import type { CommentsPage } from '@/lib/contracts/comments';
-import type { MetricsSnapshot } from '@/lib/contracts/metrics';
-import type { Comment } from '@/lib/contracts/comments';
-import type { Expose, ExposesPage } from '@/lib/contracts/exposes';
+import type { CommentsPage, MetricsSnapshot, Comment, Expose, ExposesPage } from '@/lib/contracts/core';
 import { feedHref, type FeedOrder } from '@/lib/contracts/feed-order';
 import type { PendingOp } from './operations';
 import { readComment, readExpose, readSnapshot } from './snapshot';
-import { toVoteType } from './vote-transition';
+import { toVoteType } from '@/lib/contracts/vote-transition';
 
 /** One HTTP call the engine makes (API.md). */
 export interface HttpRequest {

@@ -106,16 +106,15 @@ describe('vote lookup (a page shared by every visitor carries no myVote)', () =>
     expect(fake.calls).toHaveLength(1);
   });
 
-  it('keeps the version rule: an older reply changes no number, and a click before it stays on top', async () => {
+  it('keeps the version rule: an older reply changes no number; a click before it waits for the known vote', async () => {
     const { engine, fake } = makeEngine();
     engine.register(snap('a', 7, { upvotes: 3 }));
     await flush();
     const lookup = fake.last();
     void engine.vote('a', 'upvote');
-    expect(engine.getSnapshot('a')).toMatchObject({ myVote: 'upvote', metrics: { upvotes: 4 } });
     lookup.respond(json(200, { items: [snap('a', 6, { upvotes: 2 }, null)] }));
     await flush();
-    // Older metrics ignored; the vote (null, as of v6) is the base of the pending click.
+    // Older metrics ignored; the vote (null, as of v6) is the base of the click.
     expect(engine.getSnapshot('a')).toMatchObject({ myVote: 'upvote', metrics: { upvotes: 4 }, pendingCount: 1 });
     await vi.advanceTimersByTimeAsync(300); // vote debounce
     const vote = fake.calls.find((c) => c.path === '/api/expose/vote');
@@ -123,6 +122,31 @@ describe('vote lookup (a page shared by every visitor carries no myVote)', () =>
     vote?.respond(json(200, snap('a', 8, { upvotes: 4 }, 'upvote')));
     await flush();
     expect(engine.getSnapshot('a')).toMatchObject({ myVote: 'upvote', metrics: { upvotes: 4 }, pendingCount: 0 });
+  });
+
+  it('a click made before the caller\'s vote is known toggles the real vote (issue 12, gap 1)', async () => {
+    const { engine, fake } = makeEngine();
+    engine.register(snap('a', 7, { upvotes: 3 })); // a shared page: no myVote
+    await flush();
+    const lookup = fake.last();
+    const clicked = engine.vote('a', 'upvote'); // the person had upvoted already: this click takes it back
+    lookup.respond(json(200, { items: [snap('a', 7, { upvotes: 3 }, 'upvote')] }));
+    await flush();
+    expect(engine.getSnapshot('a')).toMatchObject({ myVote: null, metrics: { upvotes: 2 } });
+    await vi.advanceTimersByTimeAsync(300);
+    const vote = fake.calls.find((c) => c.path === '/api/expose/vote');
+    expect(vote?.body).toEqual({ exposeId: 'a', voteType: 'none' });
+    vote?.respond(json(200, snap('a', 8, { upvotes: 2 }, null)));
+    await expect(clicked).resolves.toBe(true);
+  });
+
+  it('a click offline before the vote is known acts on the vote shown (nothing to wait for)', async () => {
+    const { engine, fake, signals } = makeEngine();
+    signals.setOnline(false);
+    engine.register(snap('a', 7, { upvotes: 3 }));
+    void engine.vote('a', 'upvote');
+    expect(engine.getSnapshot('a')).toMatchObject({ myVote: 'upvote', metrics: { upvotes: 4 } });
+    expect(fake.calls).toHaveLength(0);
   });
 
   it('retries a failed lookup by the policy (nothing else would ask while the stream is live)', async () => {

@@ -20,34 +20,71 @@ function setup() {
 }
 
 describe('retry schedule', () => {
-  it('retries network errors after exactly 1 s, 2 s and 4 s with the same Idempotency-Key, then rolls back', async () => {
+  it('retries 5xx after exactly 1 s, 2 s and 4 s with the same Idempotency-Key, then rolls back', async () => {
     const { engine, fake, events } = setup();
     const result = engine.share(ID);
+    await flush();
     expect(engine.getSnapshot(ID)?.metrics.shares).toBe(4);
     for (const [i, delay] of [1000, 2000, 4000].entries()) {
-      fake.calls[i]?.fail();
+      fake.calls[i]?.respond(json(503, errorBody('unavailable')));
       await flush();
       await vi.advanceTimersByTimeAsync(delay - 1);
       expect(fake.calls).toHaveLength(i + 1);
       await vi.advanceTimersByTimeAsync(1);
       expect(fake.calls).toHaveLength(i + 2);
     }
-    fake.calls[3]?.fail();
+    fake.calls[3]?.respond(json(503, errorBody('unavailable')));
     await expect(result).resolves.toBe(false);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(posts(fake)).toHaveLength(4);
     expect(new Set(posts(fake).map((c) => c.headers['Idempotency-Key']))).toEqual(new Set(['op-1']));
     const view = engine.getSnapshot(ID);
     expect(view?.metrics.shares).toBe(3);
-    expect(view?.error).toMatchObject({ code: 'network', op: { id: 'op-1', kind: 'share' } });
+    expect(view?.error).toMatchObject({ code: 'unavailable', op: { id: 'op-1', kind: 'share' } });
     expect(view?.pendingCount).toBe(0);
     expect(events.filter((e) => e.type === 'retry_scheduled').map((e) => e.type === 'retry_scheduled' && e.delayMs)).toEqual([1000, 2000, 4000]);
-    expect(events.find((e) => e.type === 'failure')).toMatchObject({ type: 'failure', opId: 'op-1', code: 'network' });
+    expect(events.find((e) => e.type === 'failure')).toMatchObject({ type: 'failure', opId: 'op-1', code: 'unavailable' });
+  });
+
+  it('never rolls back a write failing as a network error: it waits (1, 2, 4, 8, 15, 30 s) and keeps its key', async () => {
+    const { engine, fake, events } = setup();
+    const result = engine.share(ID);
+    await flush();
+    for (const delay of [1000, 2000, 4000, 8000, 15_000, 30_000, 30_000]) {
+      const n = fake.calls.length;
+      fake.last().fail();
+      await flush();
+      expect(engine.getSyncStatus()).toMatchObject({ offline: true, pending: 1 });
+      await vi.advanceTimersByTimeAsync(delay - 1);
+      expect(fake.calls).toHaveLength(n);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(fake.calls).toHaveLength(n + 1);
+    }
+    expect(engine.getSnapshot(ID)).toMatchObject({ metrics: { shares: 4 }, error: null, pendingCount: 1 });
+    expect(events.some((e) => e.type === 'queued_offline')).toBe(true);
+    fake.last().respond(json(200, snap(ID, 11, { shares: 4 })));
+    await expect(result).resolves.toBe(true);
+    expect(new Set(posts(fake).map((c) => c.headers['Idempotency-Key']))).toEqual(new Set(['op-1']));
+    expect(engine.getSyncStatus()).toMatchObject({ offline: false, pending: 0 });
+    expect(events.at(-1)).toMatchObject({ type: 'synced' });
+  });
+
+  it('goes again at once when the browser comes back online', async () => {
+    const { engine, fake, signals } = setup();
+    void engine.share(ID);
+    await flush();
+    signals.setOnline(false);
+    fake.last().fail();
+    await flush();
+    signals.setOnline(true);
+    await flush();
+    expect(fake.calls).toHaveLength(2);
   });
 
   it('aborts a request after 15 s and retries it as a timeout', async () => {
     const { engine, fake, events } = setup();
     void engine.share(ID);
+    await flush();
     const first = fake.last();
     await vi.advanceTimersByTimeAsync(14_999);
     expect(first.signal.aborted).toBe(false);
@@ -66,6 +103,7 @@ describe('retry schedule', () => {
   ])('does not retry a %i (%s): final at once', async (status, code) => {
     const { engine, fake } = setup();
     const result = engine.share(ID);
+    await flush();
     fake.last().respond(json(status, errorBody(code)));
     await expect(result).resolves.toBe(false);
     await vi.advanceTimersByTimeAsync(60_000);
@@ -76,6 +114,7 @@ describe('retry schedule', () => {
   it('honours Retry-After on 429 instead of the 1 s step', async () => {
     const { engine, fake } = setup();
     const result = engine.share(ID);
+    await flush();
     fake.last().respond(json(429, errorBody('rate_limited'), { 'Retry-After': '7' }));
     await flush();
     await vi.advanceTimersByTimeAsync(6999);
@@ -89,6 +128,7 @@ describe('retry schedule', () => {
   it('retries 409 idempotency_key_in_use and 5xx, then succeeds with the reply applied once', async () => {
     const { engine, fake } = setup();
     const result = engine.share(ID);
+    await flush();
     fake.last().respond(json(409, errorBody('idempotency_key_in_use'), { 'Retry-After': '1' }));
     await vi.advanceTimersByTimeAsync(1000);
     fake.last().respond(json(503, errorBody('unavailable')));
@@ -103,6 +143,7 @@ describe('retry schedule', () => {
   it('treats a 2xx with an unexpected body as retryable', async () => {
     const { engine, fake } = setup();
     const result = engine.share(ID);
+    await flush();
     fake.last().respond(json(200, { nope: true }));
     await vi.advanceTimersByTimeAsync(1000);
     expect(fake.calls).toHaveLength(2);
@@ -115,10 +156,12 @@ describe('retry after a final failure', () => {
   it('re-sends the failed op with its original Idempotency-Key and clears the error', async () => {
     const { engine, fake } = setup();
     const first = engine.share(ID);
+    await flush();
     fake.last().respond(json(400, errorBody('invalid_input')));
     await first;
     const again = engine.retryFailed(ID);
     expect(engine.getSnapshot(ID)).toMatchObject({ error: null, metrics: { shares: 4 } });
+    await flush();
     expect(fake.calls).toHaveLength(2);
     expect(fake.last().headers['Idempotency-Key']).toBe(fake.calls[0]?.headers['Idempotency-Key']);
     fake.last().respond(json(200, snap(ID, 11, { shares: 4 })));
@@ -131,10 +174,11 @@ describe('offline', () => {
     const { engine, fake, signals, events } = setup();
     signals.setOnline(false);
     const result = engine.share(ID);
+    await flush();
     await vi.advanceTimersByTimeAsync(120_000);
     expect(fake.calls).toHaveLength(0);
     expect(engine.getSnapshot(ID)?.metrics.shares).toBe(4);
-    expect(events.some((e) => e.type === 'waiting_online')).toBe(true);
+    expect(events.some((e) => e.type === 'queued_offline')).toBe(true);
     signals.setOnline(true);
     await flush();
     expect(fake.calls).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { MyVote } from '@/lib/contracts/metrics';
+import type { MyVote } from '@/lib/contracts/core';
 import { json, snap, type FakeCall } from './testing/fake-fetch';
 import { makeEngine } from './testing/make-engine';
 

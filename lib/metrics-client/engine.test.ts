@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { json, snap } from './testing/fake-fetch';
+import { json, snap, type FakeCall } from './testing/fake-fetch';
 import { makeEngine } from './testing/make-engine';
 
 const flush = () => vi.advanceTimersByTimeAsync(0);
+const posts = (calls: FakeCall[]) => calls.filter((c) => c.method === 'POST');
 const comment = { id: 'c9', exposeId: 'a', body: 'hello', authorName: 'Ann', createdAt: '2024-01-01T00:00:00.000Z' };
 
 beforeEach(() => {
@@ -17,20 +18,22 @@ describe('wire format', () => {
     ['share', '/api/expose/share', { exposeId: 'a', channel: 'x' }],
     ['view', '/api/expose/views', { exposeId: 'a' }],
     ['comment', '/api/expose/comments', { exposeId: 'a', body: 'hi', authorName: 'Ann' }],
-  ] as const)('%s posts JSON with Idempotency-Key and same-origin credentials', (kind, path, body) => {
+  ] as const)('%s posts JSON with Idempotency-Key and same-origin credentials', async (kind, path, body) => {
     const { engine, fake } = makeEngine();
     if (kind === 'share') void engine.share('a', 'x');
     if (kind === 'view') void engine.view('a');
     if (kind === 'comment') void engine.comment('a', 'hi', ' Ann ');
+    await flush();
     const call = fake.last();
     expect(call).toMatchObject({ method: 'POST', url: path, body, credentials: 'same-origin' });
     expect(call.headers).toMatchObject({ 'Content-Type': 'application/json', 'Idempotency-Key': 'op-1' });
   });
 
-  it('gives every op its own key', () => {
-    const { engine, fake } = makeEngine();
+  it('gives every op its own key', async () => {
+    const { engine, fake } = makeEngine({ responder: () => json(200, snap('a', 1, { shares: 1 })) });
     void engine.share('a');
     void engine.share('a');
+    await flush();
     expect(fake.calls.map((c) => c.headers['Idempotency-Key'])).toEqual(['op-1', 'op-2']);
   });
 });
@@ -41,21 +44,25 @@ describe('ack handling', () => {
     engine.register(snap('a', 1, { comments: 2 }));
     const result = engine.comment('a', 'hello', 'Ann');
     expect(engine.getSnapshot('a')).toMatchObject({ metrics: { comments: 3 }, pendingComments: [{ body: 'hello', authorName: 'Ann' }] });
-    fake.last().respond(json(201, { ...snap('a', 2, { comments: 3 }), comment }));
+    await flush();
+    posts(fake.calls)[0]?.respond(json(201, { ...snap('a', 2, { comments: 3 }), comment }));
     await expect(result).resolves.toEqual({ ok: true, comment });
     expect(engine.getSnapshot('a')).toMatchObject({ metrics: { comments: 3 }, pendingComments: [], createdComments: [comment] });
   });
 
-  it('ops settling out of order never double count', async () => {
+  it('sends queued writes one at a time, in order, and never double counts', async () => {
     const { engine, fake } = makeEngine();
     engine.register(snap('a', 10, { shares: 3, comments: 2 }));
     void engine.share('a');
     void engine.comment('a', 'hello');
-    const [shareCall, commentCall] = fake.calls;
-    commentCall?.respond(json(201, { ...snap('a', 12, { shares: 4, comments: 3 }), comment }));
     await flush();
+    expect(posts(fake.calls).map((c) => c.path)).toEqual(['/api/expose/share']);
     expect(engine.getSnapshot('a')?.metrics).toMatchObject({ shares: 4, comments: 3 });
-    shareCall?.respond(json(200, snap('a', 11, { shares: 4, comments: 2 })));
+    posts(fake.calls)[0]?.respond(json(200, snap('a', 11, { shares: 4, comments: 2 })));
+    await flush();
+    expect(posts(fake.calls).map((c) => c.path)).toEqual(['/api/expose/share', '/api/expose/comments']);
+    expect(engine.getSnapshot('a')?.metrics).toMatchObject({ shares: 4, comments: 3 });
+    posts(fake.calls)[1]?.respond(json(201, { ...snap('a', 12, { shares: 4, comments: 3 }), comment }));
     await flush();
     expect(engine.getSnapshot('a')).toMatchObject({ metrics: { shares: 4, comments: 3 }, version: 12, isUpdating: false });
   });
@@ -66,6 +73,7 @@ describe('ack handling', () => {
     const refresh = engine.refreshMetrics();
     const refreshCall = fake.last();
     void engine.share('a');
+    await flush();
     const shareCall = fake.last();
     shareCall.respond(json(200, snap('a', 11, { shares: 4 })));
     await flush();
@@ -120,7 +128,8 @@ describe('event log', () => {
   it('records queued, sent, retry scheduled and ack in order', async () => {
     const { engine, fake, events } = makeEngine();
     const done = engine.share('a');
-    fake.last().fail();
+    await flush();
+    fake.last().respond(json(503, { error: { code: 'unavailable', message: 'x' } }));
     await vi.advanceTimersByTimeAsync(1000);
     fake.last().respond(json(200, snap('a', 1, { shares: 1 })));
     await done;
@@ -144,11 +153,10 @@ describe('dispose', () => {
     engine.register(snap('a', 1, {}, null)); // refresh timer
     const share = engine.share('a'); // in flight
     const vote = engine.vote('a', 'upvote'); // debouncing
-    const retried = engine.share('b');
-    fake.calls[1]?.fail(); // -> backoff timer
+    const retried = engine.share('b'); // queued behind the first
     await flush();
     signals.setOnline(false);
-    const offline = engine.comment('a', 'x'); // waiting for online
+    const offline = engine.comment('a', 'x'); // queued offline
     expect(vi.getTimerCount()).toBeGreaterThan(0);
     engine.dispose();
     expect(vi.getTimerCount()).toBe(0);
@@ -159,6 +167,6 @@ describe('dispose', () => {
     await expect(offline).resolves.toMatchObject({ ok: false });
     await expect(engine.share('a')).resolves.toBe(false);
     await vi.advanceTimersByTimeAsync(120_000);
-    expect(fake.calls).toHaveLength(2);
+    expect(fake.calls).toHaveLength(1);
   });
 });

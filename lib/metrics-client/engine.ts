@@ -1,6 +1,4 @@
-import type { Comment, CommentsPage } from '@/lib/contracts/comments';
-import type { MetricsSnapshot, MyVote, ShareChannel } from '@/lib/contracts/metrics';
-import type { ExposesPage } from '@/lib/contracts/exposes';
+import type { Comment, CommentsPage, MetricsSnapshot, MyVote, ShareChannel, ExposesPage } from '@/lib/contracts/core';
 import type { FeedOrder } from '@/lib/contracts/feed-order';
 import { listCommentsRequest, listExposesRequest, readCommentsPage, readExposesPage } from './endpoints';
 import { createEmitter, type EngineEvent } from './events';
@@ -8,6 +6,9 @@ import { ExposeStore } from './expose-store';
 import type { LiveEventSourceConstructor } from './live-source';
 import { LiveStream, type LiveStatus } from './live-stream';
 import { DISPOSED, OpExecutor } from './op-executor';
+import { OpQueue, type ChannelLike, type LockManagerLike } from './op-queue';
+import { memoryQueueStorage, type QueueStorage } from './queue-storage';
+import { metricsBatchRequest, readMetricsBatch } from './endpoints';
 import type { PendingOp } from './operations';
 import { knowsServerVote } from './reducer';
 import { DEFAULT_POLICY, type MetricsPolicy, type RequestFailure } from './policy';
@@ -18,7 +19,7 @@ import { globalTimers, TimerSet, type TimerSeams } from './timers';
 import type { FetchLike, TransportInterceptor } from './transport';
 import type { ExposeView } from './view';
 import { VoteScheduler } from './vote-scheduler';
-import type { VoteButton } from './vote-transition';
+import type { VoteButton } from '@/lib/contracts/vote-transition';
 import type { ChallengeSolver } from './challenge';
 
 export interface MetricsEngineOptions {
@@ -38,6 +39,24 @@ export interface MetricsEngineOptions {
   random?: () => number;
   /** Solves a 428's proof of work (a Web Worker in the browser); without it a 428 fails the operation. */
   solveChallenge?: ChallengeSolver;
+  /** Where queued writes survive reloads (IndexedDB in the browser); in memory by default. */
+  queueStorage?: QueueStorage;
+  /** BroadcastChannel shared by the site's tabs; without it this engine's queue is its own. */
+  channel?: ChannelLike;
+  /** navigator.locks: only the holder of the sender lock sends; without it this engine sends. */
+  locks?: LockManagerLike;
+  /** The host knows the browser holds a session cookie already (tests); else the first write asks for one. */
+  hasSession?: boolean;
+}
+
+/** What the offline banner shows. */
+export interface SyncStatus {
+  /** Writes waiting in the shared queue (every tab's). */
+  pending: number;
+  /** The browser says offline, or the last request failed as a network error. */
+  offline: boolean;
+  /** When the queue last became empty after waiting for the network (for "All changes synced"). */
+  syncedAt: number | null;
 }
 
 export type CommentResult = { ok: true; comment: Comment } | { ok: false; failure: RequestFailure };
@@ -59,10 +78,22 @@ export class MetricsEngine {
   private readonly votes: VoteScheduler;
   private readonly live: LiveStream | undefined;
   private readonly liveEvents = createEmitter<LiveStatus>();
+  private readonly queue: OpQueue;
+  private readonly syncEvents = createEmitter<SyncStatus>();
+  private syncStatus: SyncStatus = { pending: 0, offline: false, syncedAt: null };
+  private networkDown = false;
+  private waitedOffline = false;
+  private sessionHeld = false;
+  private sessionHandshake: Promise<void> | undefined;
+  /** Requests that left before any reply brought the session cookie: each may still set one. */
+  private cookielessInFlight = 0;
+  private cookielessDone: Array<() => void> = [];
+  private readonly unsubscribeSignals: () => void;
 
   constructor(opts: MetricsEngineOptions) {
     this.policy = { ...DEFAULT_POLICY, ...opts.policy };
     this.timers = new TimerSet(opts.timers ?? globalTimers);
+    this.sessionHeld = opts.hasSession ?? false;
     const now = opts.now ?? (() => Date.now());
     const { fetch, transportInterceptor: intercept } = opts;
     this.deps = {
@@ -76,6 +107,30 @@ export class MetricsEngine {
       signals: opts.signals ?? alwaysOnSignals,
       emit: (e) => this.events.emit(e),
       ...(opts.solveChallenge && { solveChallenge: opts.solveChallenge }),
+      onRequest: () => {
+        if (this.sessionHeld) return () => {};
+        this.cookielessInFlight += 1;
+        let ended = false;
+        return () => {
+          if (ended) return;
+          ended = true;
+          this.cookielessInFlight -= 1;
+          if (this.cookielessInFlight === 0) this.cookielessDone.splice(0).forEach((resolve) => resolve());
+        };
+      },
+      onResponse: () => {
+        this.sessionHeld = true;
+        if (this.networkDown) {
+          this.networkDown = false;
+          this.updateSync();
+        }
+      },
+      onNetworkFailure: () => {
+        if (!this.networkDown) {
+          this.networkDown = true;
+          this.updateSync();
+        }
+      },
     };
     this.refresh = new RefreshLoop(
       {
@@ -90,8 +145,31 @@ export class MetricsEngine {
       store: this.store,
       runner: this.deps,
       uuid: opts.randomUUID ?? (() => globalThis.crypto.randomUUID()),
-      afterSettled: (op) => op.kind === 'vote' && this.votes.pump(op.exposeId),
+      session: (exposeId) => this.holdSession(exposeId),
+      offline: (op) => {
+        this.waitedOffline = true;
+        this.events.emit({ type: 'queued_offline', at: now(), opId: op.id, exposeId: op.exposeId, kind: op.kind });
+        this.updateSync();
+      },
     });
+    this.queue = new OpQueue(
+      {
+        ...this.ops.queueHost,
+        changed: () => this.updateSync(),
+        // Changes made before this page: say "All changes synced" once they are through.
+        restored: () => {
+          this.waitedOffline = true;
+        },
+      },
+      {
+        storage: opts.queueStorage ?? memoryQueueStorage(),
+        channel: opts.channel,
+        locks: opts.locks,
+        maxAgeMs: this.policy.queueMaxAgeMs,
+        lifetime: this.lifetime.signal,
+      },
+    );
+    this.ops.attach(this.queue);
     this.votes = new VoteScheduler({
       store: this.store,
       ops: this.ops,
@@ -99,7 +177,13 @@ export class MetricsEngine {
       debounceMs: this.policy.voteDebounceMs,
       now,
       emit: this.deps.emit,
+      voteLookup: (exposeId) => {
+        const state = this.store.get(exposeId);
+        if (!state || knowsServerVote(state) || !this.deps.signals.isOnline()) return null;
+        return this.refresh.lookupOf(exposeId);
+      },
     });
+    this.unsubscribeSignals = this.deps.signals.subscribe(() => this.updateSync());
     this.live = opts.eventSource && this.createLiveStream(opts.eventSource, opts.random ?? Math.random);
   }
 
@@ -239,6 +323,61 @@ export class MetricsEngine {
     return runWithRetries(listExposesRequest(order, opts), readExposesPage, this.deps);
   }
 
+  /** The offline banner's numbers; the same object until they change. */
+  getSyncStatus(): SyncStatus {
+    return this.syncStatus;
+  }
+
+  onSyncStatusChange(listener: (status: SyncStatus) => void): () => void {
+    return this.syncEvents.subscribe(listener);
+  }
+
+  /** True while this tab is the one sending the shared queue. */
+  get isQueueSender(): boolean {
+    return this.queue.isSender;
+  }
+
+  private updateSync(): void {
+    if (this.isDisposed) return;
+    const pending = this.queue.size;
+    const offline = !this.deps.signals.isOnline() || this.networkDown;
+    if (offline && pending > 0) this.waitedOffline = true;
+    let { syncedAt } = this.syncStatus;
+    if (pending === 0 && !offline && this.waitedOffline) {
+      this.waitedOffline = false;
+      syncedAt = this.deps.now();
+      this.events.emit({ type: 'synced', at: syncedAt });
+    }
+    const prev = this.syncStatus;
+    if (prev.pending === pending && prev.offline === offline && prev.syncedAt === syncedAt) return;
+    this.syncStatus = { pending, offline, syncedAt };
+    this.syncEvents.emit(this.syncStatus);
+  }
+
+  /**
+   * Before this page's first write: make sure the browser holds the session cookie. A first-time
+   * visitor's cookie arrives with the first API reply; were that reply a write's and lost, the
+   * retry would go without it, as another session, and a share or comment could count twice. So
+   * unless some API reply came already, one GET (the expose's metrics, applied as well) goes first.
+   * Every request that left without a cookie is also waited for: each of them gets a new session
+   * from the server, and the last Set-Cookie to arrive is the one the browser keeps.
+   */
+  private holdSession(exposeId: string): Promise<void> | null {
+    if ((this.sessionHeld && this.cookielessInFlight === 0) || this.isDisposed) return null;
+    if (!this.sessionHeld) {
+      this.sessionHandshake ??= runWithRetries(metricsBatchRequest([exposeId]), readMetricsBatch, this.deps, {
+        waitOutNetworkErrors: true,
+      }).then((res) => {
+        this.sessionHandshake = undefined;
+        if (res.ok) res.value.forEach((snap) => this.store.has(snap.exposeId) && this.applyServerSnapshot(snap, 'refresh'));
+      });
+    }
+    const handshake = this.sessionHandshake ?? Promise.resolve();
+    return handshake.then(() =>
+      this.cookielessInFlight === 0 || this.isDisposed ? undefined : new Promise<void>((resolve) => this.cookielessDone.push(resolve)),
+    );
+  }
+
   /** Cancels every timer, aborts every request in flight and resolves every waiting promise (false). */
   dispose(): void {
     if (this.isDisposed) return;
@@ -246,6 +385,9 @@ export class MetricsEngine {
     this.refresh.stop();
     this.live?.stop();
     this.liveEvents.clear();
+    this.syncEvents.clear();
+    this.cookielessDone.splice(0).forEach((resolve) => resolve());
+    this.unsubscribeSignals();
     this.timers.clearAll();
     this.ops.settleAll({ ok: false, failure: DISPOSED });
     this.store.clearListeners();

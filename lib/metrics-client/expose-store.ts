@@ -1,4 +1,4 @@
-import type { MetricsSnapshot } from '@/lib/contracts/metrics';
+import type { MetricsSnapshot } from '@/lib/contracts/core';
 import { initialExposeState, reduceExpose, type ExposeAction, type ExposeState } from './reducer';
 import { deriveView, type ExposeView } from './view';
 

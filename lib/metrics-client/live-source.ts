@@ -1,5 +1,4 @@
-import type { Comment } from '@/lib/contracts/comments';
-import type { MetricsSnapshot } from '@/lib/contracts/metrics';
+import type { Comment, MetricsSnapshot } from '@/lib/contracts/core';
 import { readSnapshot } from './snapshot';
 
 /** What the engine uses of the browser's EventSource; tests pass a fake class. */

@@ -1,5 +1,4 @@
-import type { Comment } from '@/lib/contracts/comments';
-import type { MetricsSnapshot } from '@/lib/contracts/metrics';
+import type { Comment, MetricsSnapshot } from '@/lib/contracts/core';
 import { readLiveComment, readLiveEvent, streamUrls, type LiveEventSource, type LiveEventSourceConstructor } from './live-source';
 import { liveReconnectDelayMs, type MetricsPolicy } from './policy';
 import type { EnvironmentSignals } from './signals';

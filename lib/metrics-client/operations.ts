@@ -1,4 +1,4 @@
-import type { MyVote, ShareChannel } from '@/lib/contracts/metrics';
+import type { MyVote, ShareChannel } from '@/lib/contracts/core';
 
 export type OpKind = 'vote' | 'view' | 'share' | 'comment';
 

@@ -29,6 +29,13 @@ export interface MetricsPolicy {
   maxIdsPerStream: number;
   /** A tab hidden this long gives its stream back (and reopens it when shown again). */
   liveHiddenCloseMs: number;
+  /**
+   * A write that fails as a network error is not rolled back: it waits for the connection and is
+   * tried again after these delays (the last step repeats), or at once on the `online` event.
+   */
+  offlineRetryDelaysMs: readonly number[];
+  /** A queued write older than this is dropped with a notice: the server forgets keys after 24 h. */
+  queueMaxAgeMs: number;
 }
 
 export const DEFAULT_POLICY: MetricsPolicy = Object.freeze({
@@ -45,9 +52,11 @@ export const DEFAULT_POLICY: MetricsPolicy = Object.freeze({
   // Browsers allow about 6 HTTP/1.1 connections per host across all tabs, and the server 20 streams
   // per client: background tabs must not hold them for long.
   liveHiddenCloseMs: 60_000,
+  offlineRetryDelaysMs: Object.freeze([1_000, 2_000, 4_000, 8_000, 15_000, 30_000]),
+  queueMaxAgeMs: 24 * 3_600_000,
 });
 
-export type FailureKind = 'network' | 'timeout' | 'http' | 'invalid_response' | 'aborted';
+export type FailureKind = 'network' | 'timeout' | 'http' | 'invalid_response' | 'aborted' | 'expired';
 
 /** Why one attempt failed, in a serialisable shape. */
 export interface RequestFailure {
@@ -72,6 +81,7 @@ export function isRetryable(f: RequestFailure): boolean {
     case 'invalid_response':
       return true;
     case 'aborted':
+    case 'expired':
       return false;
     case 'http': {
       const status = f.status ?? 0;

@@ -1,6 +1,5 @@
-import type { Comment } from '@/lib/contracts/comments';
+import type { Comment, MetricsSnapshot, MyVote } from '@/lib/contracts/core';
 import { emptyMetrics } from '@/lib/contracts/metric-names';
-import type { MetricsSnapshot, MyVote } from '@/lib/contracts/metrics';
 import { isUncertain, isUserVisibleKind, type OpFailure, type OpPhase, type PendingOp } from './operations';
 import { mergeSnapshot, toConfirmed, type ConfirmedSnapshot } from './snapshot';
 
@@ -89,6 +88,9 @@ function settle(s: ExposeState): ExposeState {
 }
 
 function offer(s: ExposeState, snapshot: MetricsSnapshot): ExposeState {
+  // Nothing confirmed yet (ops restored from the offline queue came before the page's snapshot):
+  // the first snapshot is taken as it is, even if it may already contain one of them.
+  if (s.confirmed.version < 0 && !s.deferred) return settle({ ...s, confirmed: toConfirmed(snapshot) });
   const base = s.deferred ?? s.confirmed;
   const merged = mergeSnapshot(base, toConfirmed(snapshot));
   return merged === base ? settle(s) : settle({ ...s, deferred: merged });

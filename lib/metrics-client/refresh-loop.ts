@@ -1,4 +1,4 @@
-import type { MetricsSnapshot } from '@/lib/contracts/metrics';
+import type { MetricsSnapshot } from '@/lib/contracts/core';
 import { metricsBatchRequest, readMetricsBatch } from './endpoints';
 import { runWithRetries, type RunResult, type RunnerDeps } from './request-runner';
 import { sendOnce } from './transport';
@@ -25,6 +25,8 @@ export class RefreshLoop {
   private lookupTimer: number | undefined;
   /** Exposes whose `myVote` is asked for by the next lookup. */
   private readonly lookups = new Set<string>();
+  /** Lookups not finished yet, by expose: settle when the request carrying that id ended. */
+  private readonly pendingLookups = new Map<string, { done: Promise<void>; resolve: () => void }>();
   /** Registered exposes with their registration counts (several cards may show one expose). */
   private readonly tracked = new Map<string, number>();
 
@@ -75,6 +77,8 @@ export class RefreshLoop {
     this.deps.timers.clear(this.lookupTimer);
     this.lookupTimer = undefined;
     this.lookups.clear();
+    for (const p of this.pendingLookups.values()) p.resolve();
+    this.pendingLookups.clear();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
@@ -96,12 +100,28 @@ export class RefreshLoop {
   lookUpSoon(exposeId: string): void {
     if (this.deps.lifetime.aborted) return;
     this.lookups.add(exposeId);
+    if (!this.pendingLookups.has(exposeId)) {
+      let resolve = () => {};
+      const done = new Promise<void>((r) => (resolve = r));
+      this.pendingLookups.set(exposeId, { done, resolve });
+    }
     this.lookupTimer ??= this.deps.timers.set(() => {
       this.lookupTimer = undefined;
       const ids = [...this.lookups].filter((id) => this.tracked.has(id));
+      for (const id of this.lookups) if (!this.tracked.has(id)) this.endLookup(id);
       this.lookups.clear();
-      if (ids.length > 0) void this.fetch(ids, true);
+      if (ids.length > 0) void this.fetch(ids, true).finally(() => ids.forEach((id) => this.endLookup(id)));
     }, 0);
+  }
+
+  /** The lookup of the expose's `myVote` still running, if any. */
+  lookupOf(exposeId: string): Promise<void> | null {
+    return this.pendingLookups.get(exposeId)?.done ?? null;
+  }
+
+  private endLookup(exposeId: string): void {
+    this.pendingLookups.get(exposeId)?.resolve();
+    this.pendingLookups.delete(exposeId);
   }
 
   private schedule(): void {

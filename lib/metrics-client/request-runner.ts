@@ -11,6 +11,8 @@ export interface RunnerDeps extends SendDeps {
   emit: (event: EngineEvent) => void;
   /** Solves a 428's proof of work; without one a 428 is final. */
   solveChallenge?: ChallengeSolver;
+  /** Told when a request failed as a network error (the engine then counts as offline). */
+  onNetworkFailure?: () => void;
 }
 
 export interface RunHooks {
@@ -19,6 +21,13 @@ export interface RunHooks {
   onAttempt?(attempt: number): void;
   /** Called when the request starts waiting (backoff or offline). */
   onWait?(): void;
+  /**
+   * Writes of the person (the offline queue): a network error is being offline, not a failure. It
+   * spends no retry; the request waits (offlineRetryDelaysMs, or the `online` event) and goes again.
+   */
+  waitOutNetworkErrors?: boolean;
+  /** Called each time the request starts waiting for the network. */
+  onOffline?(): void;
 }
 
 export type RunResult<T> = { ok: true; value: T } | { ok: false; failure: RequestFailure };
@@ -54,9 +63,11 @@ export async function runWithRetries<T>(
 ): Promise<RunResult<T>> {
   const opId = hooks.opId;
   let req = firstReq;
+  let offlineWaits = 0;
   for (let retry = 0; ; retry++) {
     if (!deps.signals.isOnline()) {
       hooks.onWait?.();
+      hooks.onOffline?.();
       deps.emit({ type: 'waiting_online', at: deps.now(), path: req.path, ...(opId && { opId }) });
       if (!(await waitUntilOnline(deps.signals, deps.lifetime))) return disposed;
     }
@@ -83,10 +94,41 @@ export async function runWithRetries<T>(
       retry--;
       continue;
     }
+    if (failure.kind === 'network') deps.onNetworkFailure?.();
+    if (failure.kind === 'network' && hooks.waitOutNetworkErrors) {
+      const steps = deps.policy.offlineRetryDelaysMs;
+      const delayMs = steps[Math.min(offlineWaits++, steps.length - 1)] ?? 30_000;
+      deps.emit({ type: 'retry_scheduled', at: deps.now(), path: req.path, attempt, delayMs, code: failure.code, ...(opId && { opId }) });
+      hooks.onWait?.();
+      hooks.onOffline?.();
+      if (!(await sleepUntilOnline(delayMs, deps))) return disposed;
+      retry--;
+      continue;
+    }
     const delayMs = retryDelayMs(deps.policy, failure, retry);
     if (delayMs === null) return { ok: false, failure };
     deps.emit({ type: 'retry_scheduled', at: deps.now(), path: req.path, attempt, delayMs, code: failure.code, ...(opId && { opId }) });
     hooks.onWait?.();
     if (!(await deps.timers.sleep(delayMs, deps.lifetime))) return disposed;
   }
+}
+
+/** Sleeps `ms`, or less when the browser reports coming back online. False when disposed. */
+async function sleepUntilOnline(ms: number, deps: RunnerDeps): Promise<boolean> {
+  const wake = new AbortController();
+  const onDispose = () => wake.abort();
+  deps.lifetime.addEventListener('abort', onDispose, { once: true });
+  let wasOnline = deps.signals.isOnline();
+  const unsubscribe = deps.signals.subscribe(() => {
+    const online = deps.signals.isOnline();
+    if (online && !wasOnline) wake.abort();
+    wasOnline = online;
+  });
+  try {
+    await deps.timers.sleep(ms, wake.signal);
+  } finally {
+    unsubscribe();
+    deps.lifetime.removeEventListener('abort', onDispose);
+  }
+  return !deps.lifetime.aborted;
 }

@@ -1,6 +1,4 @@
-import type { Metrics, MetricsSnapshot, MyVote } from '@/lib/contracts/metrics';
-import type { Comment } from '@/lib/contracts/comments';
-import type { Expose } from '@/lib/contracts/exposes';
+import type { Metrics, MetricsSnapshot, MyVote, Comment, Expose } from '@/lib/contracts/core';
 
 /**
  * What the server last confirmed for one expose. Metrics and the caller's vote carry separate

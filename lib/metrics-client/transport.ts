@@ -18,6 +18,10 @@ export interface SendDeps {
   now: () => number;
   /** Aborts every request in flight (engine dispose). */
   lifetime: AbortSignal;
+  /** Told when the server answered (any status): its reply carried the session cookie if we had none. */
+  onResponse?: () => void;
+  /** Told when a request starts; the returned function when it has ended (however). */
+  onRequest?: () => () => void;
 }
 
 const failure = (kind: RequestFailure['kind'], message: string): HttpResult => ({
@@ -78,9 +82,11 @@ export async function sendOnce(req: HttpRequest, deps: SendDeps): Promise<HttpRe
     controller.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
   });
   aborted.catch(() => {});
+  const ended = deps.onRequest?.();
   try {
     const work = (async () => {
       const res = await deps.fetch(deps.baseUrl + req.path, initFor(req, controller.signal));
+      deps.onResponse?.();
       return { res, body: await readBody(res) };
     })();
     // If the abort wins the race, a late rejection of `work` must not surface as unhandled.
@@ -94,6 +100,7 @@ export async function sendOnce(req: HttpRequest, deps: SendDeps): Promise<HttpRe
     if (timedOut) return failure('timeout', `No answer within ${Math.round(deps.timeoutMs / 1000)} s.`);
     return failure('network', 'The network request failed.');
   } finally {
+    ended?.();
     deps.timers.clear(timer);
     deps.lifetime.removeEventListener('abort', onDispose);
   }

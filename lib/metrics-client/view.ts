@@ -1,10 +1,9 @@
-import type { Comment } from '@/lib/contracts/comments';
-import type { Metrics, MetricsSnapshot, MyVote } from '@/lib/contracts/metrics';
+import type { Comment, MetricName, Metrics, MetricsSnapshot, MyVote } from '@/lib/contracts/core';
 import { DEFAULT_AUTHOR_NAME } from '@/lib/contracts/comment-author';
 import { normalizeText } from '@/lib/contracts/text';
 import type { OpFailure } from './operations';
 import { initialExposeState, type ExposeState } from './reducer';
-import { applyVoteTransition } from './vote-transition';
+import { applyVoteTransition } from '@/lib/contracts/vote-transition';
 
 export interface PendingComment {
   opId: string;
@@ -27,6 +26,8 @@ export interface ExposeView {
   hasOptimisticUpdates: boolean;
   /** Ops whose effect is shown but not yet folded into the confirmed snapshot. */
   pendingCount: number;
+  /** The numbers our own unconfirmed ops move (each gets a pending marker). */
+  pendingMetrics: readonly MetricName[];
   error: OpFailure | null;
   /** Newest first. */
   pendingComments: readonly PendingComment[];
@@ -67,14 +68,17 @@ export function deriveView(s: ExposeState): ExposeView {
   let visible = 0;
   let isUpdating = false;
   const pendingComments: PendingComment[] = [];
+  const pendingMetrics = new Set<MetricName>();
   for (const op of s.ops) {
     if (op.phase !== 'acked') isUpdating = true;
     if (op.kind === 'share') {
       metrics.shares += 1;
       visible += 1;
+      pendingMetrics.add('shares');
     } else if (op.kind === 'comment') {
       metrics.comments += 1;
       visible += 1;
+      pendingMetrics.add('comments');
       if (op.phase !== 'acked') pendingComments.unshift({ opId: op.id, ...op.payload, createdAt: op.createdAt });
     } else if (op.kind === 'vote') {
       lastVote = op.payload.target;
@@ -84,6 +88,7 @@ export function deriveView(s: ExposeState): ExposeView {
   if (lastVote !== undefined && lastVote !== base.myVote) {
     metrics = applyVoteTransition(metrics, base.myVote, lastVote);
     visible += 1;
+    for (const name of ['upvotes', 'downvotes', 'netVotes'] as const) if (metrics[name] !== base.metrics[name]) pendingMetrics.add(name);
   }
   return {
     exposeId: s.exposeId,
@@ -93,6 +98,7 @@ export function deriveView(s: ExposeState): ExposeView {
     isUpdating,
     hasOptimisticUpdates: visible > 0,
     pendingCount: visible,
+    pendingMetrics: [...pendingMetrics],
     error: s.error,
     pendingComments,
     createdComments: withoutOwnEchoes(s.createdComments, pendingComments),

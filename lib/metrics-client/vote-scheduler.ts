@@ -1,11 +1,9 @@
-import type { MyVote } from '@/lib/contracts/metrics';
+import type { MyVote } from '@/lib/contracts/core';
+import { nextVoteTarget, type VoteButton } from '@/lib/contracts/vote-transition';
 import type { ExposeStore } from './expose-store';
 import type { EngineEvent } from './events';
 import { DISPOSED, type OpExecutor, type OpOutcome } from './op-executor';
-import { isVoteInFlight } from './operations';
-import { serverVote } from './reducer';
 import type { TimerSet } from './timers';
-import { nextVoteTarget, type VoteButton } from './vote-transition';
 
 export interface VoteSchedulerDeps {
   store: ExposeStore;
@@ -14,20 +12,40 @@ export interface VoteSchedulerDeps {
   debounceMs: number;
   now: () => number;
   emit: (event: EngineEvent) => void;
+  /**
+   * While the caller's vote on the expose is being looked up (a page shared by every visitor comes
+   * without it), a promise that settles when the lookup ended; otherwise null.
+   */
+  voteLookup: (exposeId: string) => Promise<void> | null;
 }
 
 /**
  * Votes are states, so rapid clicks collapse: every click within the debounce window rewrites the
- * one unsent vote op of that expose, and only its final target is sent. Votes of one expose are
- * sent one at a time, so the server applies them in click order (last write wins).
+ * one unsent vote op of that expose, and only its final target is queued. The queue sends the votes
+ * in order and, of several queued votes of one expose, only the last (op-queue.ts).
+ * A click made before the caller's vote is known waits for it, so that it toggles the real vote.
  */
 export class VoteScheduler {
   private readonly debounce = new Map<string, number>();
+  /** Clicks made while the vote was being looked up, replayed in order once it is known. */
+  private readonly waiting = new Map<string, Promise<OpOutcome>>();
 
   constructor(private readonly d: VoteSchedulerDeps) {}
 
   click(exposeId: string, button: VoteButton): Promise<OpOutcome> {
     this.d.store.ensure(exposeId);
+    const before = this.waiting.get(exposeId);
+    const lookup = this.d.voteLookup(exposeId);
+    if (!before && !lookup) return this.clickNow(exposeId, button);
+    const run = (before ?? lookup ?? Promise.resolve()).then(() => this.clickNow(exposeId, button));
+    this.waiting.set(exposeId, run);
+    void run.finally(() => {
+      if (this.waiting.get(exposeId) === run) this.waiting.delete(exposeId);
+    });
+    return run;
+  }
+
+  private clickNow(exposeId: string, button: VoteButton): Promise<OpOutcome> {
     const shown = this.d.store.getView(exposeId)?.myVote ?? null;
     return this.setTarget(exposeId, nextVoteTarget(shown, button));
   }
@@ -35,7 +53,7 @@ export class VoteScheduler {
   setTarget(exposeId: string, target: MyVote): Promise<OpOutcome> {
     const { store, ops, timers } = this.d;
     if (ops.disposed) return Promise.resolve({ ok: false, failure: DISPOSED });
-    const open = store.ensure(exposeId).ops.find((op) => op.kind === 'vote' && (op.phase === 'debouncing' || op.phase === 'queued'));
+    const open = store.ensure(exposeId).ops.find((op) => op.kind === 'vote' && op.phase === 'debouncing');
     let opId: string;
     if (open) {
       opId = open.id;
@@ -50,26 +68,10 @@ export class VoteScheduler {
       timers.set(() => {
         this.debounce.delete(exposeId);
         store.dispatch(exposeId, { type: 'op_phase', opId, phase: 'queued' });
-        this.pump(exposeId);
+        const op = store.get(exposeId)?.ops.find((o) => o.id === opId);
+        if (op) ops.enqueue(op);
       }, this.d.debounceMs),
     );
     return ops.outcome(opId);
-  }
-
-  /** Sends the next queued vote once no earlier vote of that expose is in flight. */
-  pump(exposeId: string): void {
-    const { store, ops } = this.d;
-    const state = store.get(exposeId);
-    if (!state || ops.disposed || state.ops.some(isVoteInFlight)) return;
-    const next = state.ops.find((op) => op.kind === 'vote' && op.phase === 'queued');
-    if (!next || next.kind !== 'vote') return;
-    if (next.payload.target === serverVote(state)) {
-      // The clicks cancelled out: nothing to tell the server.
-      store.dispatch(exposeId, { type: 'op_dropped', opId: next.id });
-      this.d.emit({ type: 'op_dropped', at: this.d.now(), opId: next.id, exposeId, reason: 'no_change' });
-      ops.settle(next.id, { ok: true });
-      return;
-    }
-    void ops.execute(next);
   }
 }

@@ -66,6 +66,7 @@ describe('security headers', () => {
       expect(script).toContain("'strict-dynamic'");
       expect(directive(csp, 'frame-ancestors')).toBe("frame-ancestors 'none'");
       expect(directive(csp, 'object-src')).toBe("object-src 'none'");
+      expect(directive(csp, 'worker-src')).toBe("worker-src 'self'");
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
       const nonce = nonceOfHeader(csp);

@@ -3,7 +3,7 @@ import { notFound } from 'next/navigation';
 import { CommentsSection } from '@/components/CommentsSection';
 import { PublishedNotice } from '@/components/PublishedNotice';
 import { RealTimeExposeCard } from '@/components/RealTimeExposeCard';
-import { exposeIdSchema } from '@/lib/contracts/common';
+import { isExposeId } from '@/lib/contracts/core';
 import { DomainError } from '@/lib/server/domain/errors';
 import { getExpose } from '@/lib/server/domain/exposes';
 import { listComments } from '@/lib/server/domain/comments';
@@ -19,7 +19,7 @@ type Props = {
 };
 
 async function load(exposeId: string) {
-  if (!exposeIdSchema.safeParse(exposeId).success) notFound();
+  if (!isExposeId(exposeId)) notFound();
   try {
     return await getExpose(getContainer(), exposeId, await requestSessionId());
   } catch (err) {

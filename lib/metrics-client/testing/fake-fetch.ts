@@ -1,4 +1,4 @@
-import type { Metrics, MetricsSnapshot, MyVote } from '@/lib/contracts/metrics';
+import type { Metrics, MetricsSnapshot, MyVote } from '@/lib/contracts/core';
 import type { FetchLike } from '../transport';
 
 /** One request the engine made; the test answers it when it likes. Test-only module. */

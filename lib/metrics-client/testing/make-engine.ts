@@ -1,6 +1,6 @@
 import { MetricsEngine, type MetricsEngineOptions } from '../engine';
 import type { EngineEvent } from '../events';
-import { createManualSignals } from '../signals';
+import { createManualSignals } from '../debug/manual-signals';
 import { createFakeFetch, sequentialIds, type Responder } from './fake-fetch';
 
 /** An engine wired to fakes; use with vi.useFakeTimers(). Test-only module. */
@@ -14,6 +14,7 @@ export function makeEngine(opts: { responder?: Responder } & Partial<MetricsEngi
     randomUUID: sequentialIds(),
     now: () => Date.now(),
     signals,
+    hasSession: true,
     ...rest,
   });
   engine.onEvent((e) => events.push(e));

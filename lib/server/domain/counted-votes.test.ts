@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countedChanges, grantRequests } from './counted-votes';
-import { planVotes, type VoteValue } from './vote-transition';
+import { planVotes, type VoteValue } from '@/lib/contracts/vote-transition';
 
 const ip = new Map([
   ['a', 'ip1'],

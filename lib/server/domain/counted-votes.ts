@@ -1,5 +1,5 @@
 import type { CounterRow, GrantedVoteChange, IpGrantRequest, VoteChange, WriteQueries } from '@/lib/server/store/port';
-import { transitionDelta, type CounterDelta, type VotePlan } from './vote-transition';
+import { transitionDelta, type CounterDelta, type VotePlan } from '@/lib/contracts/vote-transition';
 
 /**
  * Votes over an IP identity's cap: the row keeps the voter's value (their button stays pressed) but

@@ -3,7 +3,7 @@ import { publishSnapshot, type MetricsBus } from '@/lib/server/live/bus';
 import type { CounterRow, MetricsStore, WriteQueries } from '@/lib/server/store/port';
 import type { HotWrites } from './hot-writes';
 import { myVoteFromValue, toSnapshot } from './expose-view';
-import { planVotes, voteValueOf, type VotePlan, type VoteValue } from './vote-transition';
+import { planVotes, voteValueOf, type VotePlan, type VoteValue } from '@/lib/contracts/vote-transition';
 import { assertWritable } from './assert-writable';
 import { countedChanges, gateVotes, writeUnpaidVotes, type LockedVotes, type VoteGate, type VoteRefusal, type VotesWritten } from './counted-votes';
 import { ChallengeRequiredError, challengeFailed, type ChallengeIssuer, type ChallengeOp, type VerifiedSolution } from './challenge';

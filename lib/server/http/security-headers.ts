@@ -43,9 +43,9 @@ export function pageCsp(nonce: string, opts: SecurityHeaderOptions): string {
     "img-src 'self' data: blob:",
     "font-src 'self'",
     "connect-src 'self'",
-    // The proof-of-work solver (lib/metrics-client/worker-solver.ts) is a same-origin module
-    // worker. Without this line workers fall back to script-src, whose 'strict-dynamic' ignores
-    // 'self' and has no nonce to offer a worker, so the solver would be refused.
+    // Workers: the proof-of-work solver (lib/metrics-client/worker-solver.ts) and the offline service
+    // worker (public/sw.js), both same-origin. Without worker-src they would fall back to script-src,
+    // where 'strict-dynamic' makes browsers ignore 'self' and has no nonce to offer a worker.
     "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",

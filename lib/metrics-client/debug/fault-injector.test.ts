@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFaultInjector } from './fault-injector';
-import { json, snap } from './testing/fake-fetch';
-import { makeEngine } from './testing/make-engine';
+import { json, snap } from '../testing/fake-fetch';
+import { makeEngine } from '../testing/make-engine';
 
 const ok = () => json(200, snap('a', 2, { shares: 1 }));
 

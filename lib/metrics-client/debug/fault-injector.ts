@@ -1,5 +1,5 @@
-import { globalTimers, type TimerSeams } from './timers';
-import type { FetchLike, TransportInterceptor } from './transport';
+import { globalTimers, type TimerSeams } from '../timers';
+import type { FetchLike, TransportInterceptor } from '../transport';
 
 /** What an injected fault does to one request. */
 export type Fault =
