@@ -23,7 +23,7 @@ const MAX_UNSENT_COMMENTS = 1_000;
  */
 const snapshotMessageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }), t: z.number().optional() });
 const commentMessageSchema = z.object({ i: z.string(), c: commentSchema });
-const messageSchema = z.union([snapshotMessageSchema, commentMessageSchema]);
+export const messageSchema = z.union([snapshotMessageSchema, commentMessageSchema]);
 
 export interface RedisBusOptions extends Partial<RedisTimeouts> {
   url: string;
@@ -35,7 +35,7 @@ export interface RedisBusOptions extends Partial<RedisTimeouts> {
   probe?: LiveProbe;
 }
 
-async function closeConnection(redis: Redis): Promise<void> {
+export async function closeConnection(redis: { status: string; disconnect(): void; quit(): Promise<unknown> }): Promise<void> {
   if (redis.status !== 'ready') {
     redis.disconnect();
     return;
@@ -125,6 +125,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   });
 
   sub.on('message', (_channel: string, raw: string) => {
+    opts.probe?.busReceived();
     let parsed: z.infer<typeof messageSchema> | undefined;
     try {
       parsed = messageSchema.parse(JSON.parse(raw));
