@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { openRedis, type RedisTimeouts } from '@/lib/server/redis-client';
 import { z } from 'zod';
 import { commentSchema } from '@/lib/contracts/comments';
