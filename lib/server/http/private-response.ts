@@ -5,11 +5,12 @@ export const PRIVATE_CACHE_CONTROL = 'private, no-cache, no-store, max-age=0, mu
 
 /**
  * Pages answered to a visitor without a session (`/`, `/expose/[id]`): any shared cache may keep
- * them for a second and then serve the old copy while it fetches a new one in the background.
- * Counts change every second anyway; the page's engine replaces them from the live stream and its
- * refreshes after hydration, and looks up the visitor's own votes.
+ * them for a second and then, for 5 s more, serve the old copy while it fetches a new one in the
+ * background. Counts on them are replaced after hydration (lookup, live stream); what is not (the
+ * feed's list, an expose page's first comments) is at most ~6 s old after a quiet spell, ~1 s under
+ * traffic. Short on purpose: a longer grace would show a new expose or comment that much later.
  */
-export const PUBLIC_PAGE_CACHE_CONTROL = 'public, s-maxage=1, stale-while-revalidate=30';
+export const PUBLIC_PAGE_CACHE_CONTROL = 'public, s-maxage=1, stale-while-revalidate=5';
 
 /**
  * For a page that is the same for everyone and carries nothing of the visitor's (the feed): the
