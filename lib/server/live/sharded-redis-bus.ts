@@ -78,8 +78,11 @@ export function createShardedRedisBus(opts: ShardedRedisBusOptions): MetricsBus 
     connectTimeout: opts.connectTimeoutMs ?? 2_000,
     maxRetriesPerRequest: 1,
   };
-  // Publisher: no offline queue (a publish while the cluster is down fails at once and is parked).
-  const pub = new Cluster([...opts.nodes], { enableOfflineQueue: false, redisOptions });
+  // Publisher: a publish while the cluster is not ready is parked here (never queued in ioredis), and
+  // a stalled one times out (commandTimeout) and is parked. ioredis' offline queue stays on: without
+  // it, publishes sent while the connection to a shard's master is still being opened (right after
+  // `ready`) fail over to retries and arrive out of order (measured: comments reordered).
+  const pub = new Cluster([...opts.nodes], { redisOptions });
   // Subscriber: one connection per master that owns a watched shard (ioredis' sharded subscribers);
   // SSUBSCRIBE may be queued until the cluster is ready.
   const sub = new Cluster([...opts.nodes], { shardedSubscribers: true, redisOptions: { connectTimeout: redisOptions.connectTimeout } });
