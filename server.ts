@@ -53,7 +53,7 @@ async function main() {
   // Fastify's own line names every bound address; the log stays free of IP addresses (docs/SECURITY.md).
   await app.listen({ port: config.port, host: config.host, listenTextResolver: () => `listening on port ${config.port}` });
   app.log.info(
-    { db: container.store.kind, redis: Boolean(config.redisUrl) },
+    { db: container.store.kind, redis: config.redisUrl ? 'single' : config.redisClusterNodes ? 'cluster' : false },
     `Expose Corner ready on http://localhost:${config.port}`,
   );
 }

@@ -35,6 +35,13 @@ const envSchema = z.object({
     .optional(),
   SEED_DEMO: z.enum(['0', '1']).default('1'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional(),
+  /** Seed nodes of a Redis Cluster (`host:port,host:port`), instead of REDIS_URL: sharded pub/sub. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'REDIS_CLUSTER_NODES must be host:port pairs separated by commas')
+    .optional(),
+  /** Live fan-out channels on a Redis Cluster: exposes are hashed onto this many (docs/SCALING.md). */
+  REDIS_PUBSUB_SHARDS: z.coerce.number().int().min(1).max(16_384).default(4096),
   /** A Redis command unanswered this long falls back (rate limits to memory; fan-out parks it). */
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   TRUST_PROXY: z.enum(['0', '1']).default('0'),
@@ -108,6 +115,9 @@ export interface AppConfig {
   publicOrigin?: string;
   seedDemo: boolean;
   redisUrl?: string;
+  /** REDIS_CLUSTER_NODES: rate limits and live fan-out on a Redis Cluster (sharded pub/sub). */
+  redisClusterNodes?: { host: string; port: number }[];
+  redisPubsubShards: number;
   redisCommandTimeoutMs: number;
   redisConnectTimeoutMs: number;
   trustProxy: boolean;
@@ -156,9 +166,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     );
   }
   const e = parsed.data;
-  if (e.WEB_CONCURRENCY > 1 && !(e.DATABASE_URL && e.REDIS_URL)) {
+  if (e.REDIS_URL && e.REDIS_CLUSTER_NODES) {
+    throw new ConfigError('Set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both.');
+  }
+  if (e.WEB_CONCURRENCY > 1 && !(e.DATABASE_URL && (e.REDIS_URL || e.REDIS_CLUSTER_NODES))) {
     throw new ConfigError(
-      'WEB_CONCURRENCY > 1 needs DATABASE_URL and REDIS_URL: the embedded database belongs to one process, ' +
+      'WEB_CONCURRENCY > 1 needs DATABASE_URL and REDIS_URL (or REDIS_CLUSTER_NODES): the embedded database belongs to one process, ' +
         'and live updates and rate limits must be shared by all workers.',
     );
   }
@@ -184,6 +197,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     publicOrigin: e.PUBLIC_URL,
     seedDemo: e.SEED_DEMO === '1',
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES?.split(',').map((pair) => {
+      const at = pair.lastIndexOf(':');
+      return { host: pair.slice(0, at), port: Number(pair.slice(at + 1)) };
+    }),
+    redisPubsubShards: e.REDIS_PUBSUB_SHARDS,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     redisConnectTimeoutMs: 2_000,
     trustProxy: e.TRUST_PROXY === '1',

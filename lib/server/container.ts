@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import { seedIfEmpty } from './domain/demo-content';
 import { createHotWrites, type HotWrites } from './domain/hot-writes';
@@ -18,6 +18,7 @@ import { createTelemetry, type Telemetry } from './observability/telemetry';
 import type { MetricsBus } from './live/bus';
 import { createMemoryBus } from './live/memory-bus';
 import { createRedisBus } from './live/redis-bus';
+import { createShardedRedisBus } from './live/sharded-redis-bus';
 import { openRedis } from './redis-client';
 import { openPglite } from './store/open-pglite';
 import { openPostgres } from './store/open-postgres';
@@ -31,7 +32,7 @@ export interface Container {
   /** Every accepted session secret, the signing one first (SESSION_SECRET rotation). */
   sessionSecrets: string[];
   rateLimits: RateLimits;
-  redis?: Redis;
+  redis?: Redis | Cluster;
   now: () => Date;
   newExposeId: () => string;
   /** Viewer keys for view de-duplication (and IP keys for the caps), with the daily salts cached. */
@@ -104,7 +105,14 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
   const store = overrides.store ?? (await openConfiguredStore(config));
   store.observeQueries?.(telemetry.db);
   const redisTimeouts = { commandTimeoutMs: config.redisCommandTimeoutMs, connectTimeoutMs: config.redisConnectTimeoutMs };
-  const redis = config.redisUrl ? openRedis(config.redisUrl, redisTimeouts) : undefined;
+  const redis = config.redisUrl
+    ? openRedis(config.redisUrl, redisTimeouts)
+    : config.redisClusterNodes
+      ? new Cluster(config.redisClusterNodes, {
+          enableOfflineQueue: false,
+          redisOptions: { commandTimeout: redisTimeouts.commandTimeoutMs, connectTimeout: redisTimeouts.connectTimeoutMs, maxRetriesPerRequest: 1 },
+        })
+      : undefined;
   // A Redis outage must not crash the process (the limits fall back to memory meanwhile); ioredis
   // reports every reconnect attempt, so the log gets at most one line per 30 s.
   redis?.on('error', throttledErrorLog(warnLogOf(overrides.log), 'redis error (rate limits)'));
@@ -119,7 +127,15 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
           probe: live,
           onError: throttledErrorLog(warnLogOf(overrides.log), 'live bus error'),
         })
-      : createMemoryBus({ probe: live }));
+      : config.redisClusterNodes
+        ? createShardedRedisBus({
+            nodes: config.redisClusterNodes,
+            shards: config.redisPubsubShards,
+            ...redisTimeouts,
+            probe: live,
+            onError: throttledErrorLog(warnLogOf(overrides.log), 'live bus error'),
+          })
+        : createMemoryBus({ probe: live }));
   // Expired view de-dup rows, old salts and idempotency keys: once now, then on an unref'd timer
   // stopped on close.
   const stopMaintenance =

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createTestApp, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
 import { seedExpose } from '../helpers/fixtures';
@@ -9,7 +9,7 @@ import { startTcpProxy, type TcpProxy } from '../live/tcp-proxy';
 
 const REDIS = process.env.TEST_REDIS_URL;
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
-const ready = (redis: Redis) =>
+const ready = (redis: Redis | Cluster) =>
   new Promise<void>((resolve) => (redis.status === 'ready' ? resolve() : redis.once('ready', () => resolve())));
 
 /**

@@ -151,7 +151,7 @@ describe('metrics stream', () => {
 
   it('drops a client that stopped reading, and counts it', async () => {
     const seen = { sent: 0, dropped: 0 };
-    const probe = { eventSent: () => seen.sent++, slowClientDropped: () => seen.dropped++, delivered: () => {} };
+    const probe = { eventSent: () => seen.sent++, slowClientDropped: () => seen.dropped++, delivered: () => {}, busReceived: () => {} };
     const stream = await prepareMetricsStream(options(async () => [], { maxBufferedBytes: 1_000, probe }));
     const res = new FakeResponse();
     stream.attach(res.asResponse());

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRIVATE_CACHE_CONTROL } from '@/lib/server/http/private-response';
+import { PRIVATE_CACHE_CONTROL, PUBLIC_PAGE_CACHE_CONTROL } from '@/lib/server/http/private-response';
 import { createTestApp, sessionCookieOf, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
 
@@ -32,11 +32,11 @@ describe('page responses and shared caches', () => {
     await database.cleanup();
   });
 
-  it.each(['/', '/in-write-head'])('a first visit to %s gets its session cookie on a response no shared cache may store', async (url) => {
+  it.each(['/other', '/in-write-head'])('a first visit to %s sets no cookie (pages never do): the renderer’s Cache-Control passes', async (url) => {
     const res = await t.app.inject({ method: 'GET', url });
     expect(res.statusCode).toBe(200);
-    expect(sessionCookieOf(res)).toMatch(/^ec_sid=/);
-    expect(res.headers['cache-control']).toBe(PRIVATE_CACHE_CONTROL);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['cache-control']).toBe(url === '/other' ? PRIVATE_CACHE_CONTROL : SHARED);
     expect(res.body).toBe('<p>the same page for everyone</p>');
   });
 
@@ -55,7 +55,9 @@ describe('page responses and shared caches', () => {
     expect(feed.headers['cache-control']).toBe('private, no-cache, max-age=0, must-revalidate');
     const other = await t.app.inject({ method: 'GET', url: '/other', headers: { cookie } });
     expect(other.headers['cache-control']).toBe(PRIVATE_CACHE_CONTROL);
-    const first = await t.app.inject({ method: 'GET', url: '/?sort=hot' }); // sets the cookie
-    expect(first.headers['cache-control']).toBe(PRIVATE_CACHE_CONTROL);
+    // Without a session the feed is public for a shared cache (tests/server/cdn-headers.test.ts).
+    const first = await t.app.inject({ method: 'GET', url: '/?sort=hot' });
+    expect(first.headers['set-cookie']).toBeUndefined();
+    expect(first.headers['cache-control']).toBe(PUBLIC_PAGE_CACHE_CONTROL);
   });
 });

@@ -71,6 +71,7 @@ export async function getExpose(
 ): Promise<Expose> {
   const row = await deps.store.findExpose(id);
   if (!row) throw notFound();
-  const myVote = sessionId ? myVoteFromValue((await deps.store.findVotes(sessionId, [id])).get(id)) : null;
+  // Without a session (a page a CDN may share) the vote is unknown, not "none": the engine looks it up.
+  const myVote = sessionId ? myVoteFromValue((await deps.store.findVotes(sessionId, [id])).get(id)) : undefined;
   return toExpose(row, deps.now(), myVote);
 }

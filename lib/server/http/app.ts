@@ -9,7 +9,7 @@ import { registerHttpMetrics } from '@/lib/server/observability/http-metrics';
 import { errorHandler, sendError, toHttpError } from './errors';
 import { isStaticAsset, registerIdentity } from './identity';
 import { registerOpenApi } from './openapi';
-import { keepPrivate, keepShareable } from './private-response';
+import { isPublicPageRequest, keepPrivate, keepPublicWhenPlain, keepShareable } from './private-response';
 import { RequestLog, requestIdGenerator, trackRequests } from './request-log';
 import { registerSecurityHeaders, setPageCsp, setScriptAssetCsp } from './security-headers';
 import type { ApiRoute } from './route';
@@ -111,9 +111,12 @@ export async function buildApp(container: Container, opts: BuildAppOptions = {})
       reply.hijack();
       if (!isStaticAsset(path)) setPageCsp(request.raw, reply.raw, { publicOrigin, dev });
       else if (path.endsWith('.js')) setScriptAssetCsp(reply.raw);
-      // A first visit's page carries its new session cookie (identity.ts): never storable by a shared
-      // cache, even when Next serves the page from its ISR cache and marks it `s-maxage`.
+      // Defensive: pages set no session cookie (identity.ts), but a response carrying any cookie is
+      // never storable by a shared cache, even when Next marks it `s-maxage` (its ISR cache).
       if (reply.raw.hasHeader('set-cookie')) keepPrivate(reply.raw);
+      // The feed and expose pages for a visitor without a session are the same for everyone: a CDN
+      // may keep them (docs/SCALING.md "Pages a CDN can cache"). With a session they stay private.
+      else if (request.sessionIsNew && isPublicPageRequest(request.raw)) keepPublicWhenPlain(reply.raw);
       // The feed (`/` in every order and page) holds nothing of the visitor's: no `no-store`, so
       // the browser may restore it from its back/forward cache (own votes come from the engine).
       else if (path === '/') keepShareable(reply.raw);

@@ -19,7 +19,11 @@ declare module 'fastify' {
     sessionId: string;
     /** Keyed hash of the client's IP identity (ip-identity.ts: the IPv4 address or the IPv6 /64) for rate limits. */
     ipHash: string;
-    /** True when this request came without a valid session cookie and was just given one. */
+    /**
+     * True when this request came without a valid session cookie: an API request was just given one,
+     * a page request was not (pages never set the cookie; `sessionId` is then a throwaway id that no
+     * page sees).
+     */
     sessionIsNew: boolean;
   }
 }
@@ -34,11 +38,20 @@ export interface IdentityOptions {
 /** Next's build output: content-hashed files, the same for everyone, cached by CDNs for a year. */
 export const isStaticAsset = (url: string): boolean => url.startsWith('/_next/static/');
 
+/** Fastify's API (`/api`, `/api/*`); every other path is a page or a file Next serves. */
+export const isApiPath = (url: string): boolean => {
+  const path = url.split('?')[0] ?? '';
+  return path === '/api' || path.startsWith('/api/');
+};
+
 /**
- * Gives every visitor an anonymous, signed session cookie on their first response (page or API),
- * never on static assets. The cookie is written on the raw response so it also reaches responses
- * that Next renders. A cookie signed with an older secret, or under the pre-https name, keeps its
- * session and is written again under the current name and secret.
+ * Gives every visitor an anonymous, signed session cookie on their first API response. Pages never
+ * set it (issue 16): a page answered to a visitor without a session is the same for everyone, so a
+ * shared cache (CDN) may store it; the browser engine's first API call (the vote lookup after
+ * hydration, or a write) gets the cookie. A page request with a valid cookie is rendered for that
+ * session (the session id reaches Next in SESSION_HEADER); one without gets no session header.
+ * A cookie signed with an older secret, or under the pre-https name, keeps its session and is
+ * written again under the current name and secret, by the next API response.
  */
 export function registerIdentity(app: FastifyInstance, opts: IdentityOptions): void {
   // From the signing secret: rotating it changes every IP hash, so per-IP rate-limit windows
@@ -56,6 +69,10 @@ export function registerIdentity(app: FastifyInstance, opts: IdentityOptions): v
     const found = readSession(app, request, name);
     request.sessionId = found?.id ?? newSessionId();
     request.sessionIsNew = !found;
+    if (!isApiPath(request.url)) {
+      if (found) request.raw.headers[SESSION_HEADER] = request.sessionId;
+      return;
+    }
     if (!found || found.rewrite) {
       const cookies = [
         app.serializeCookie(name, app.signCookie(request.sessionId), {

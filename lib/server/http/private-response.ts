@@ -1,7 +1,16 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 /** Next's own value for responses that no cache may store. */
 export const PRIVATE_CACHE_CONTROL = 'private, no-cache, no-store, max-age=0, must-revalidate';
+
+/**
+ * Pages answered to a visitor without a session (`/`, `/expose/[id]`): any shared cache may keep
+ * them for a second and then, for 5 s more, serve the old copy while it fetches a new one in the
+ * background. Counts on them are replaced after hydration (lookup, live stream); what is not (the
+ * feed's list, an expose page's first comments) is at most ~6 s old after a quiet spell, ~1 s under
+ * traffic. Short on purpose: a longer grace would show a new expose or comment that much later.
+ */
+export const PUBLIC_PAGE_CACHE_CONTROL = 'public, s-maxage=1, stale-while-revalidate=5';
 
 /**
  * For a page that is the same for everyone and carries nothing of the visitor's (the feed): the
@@ -31,18 +40,57 @@ export function keepShareable(res: ServerResponse): void {
   rewriteCacheControl(res, (value) => (value === undefined ? undefined : withoutNoStore(value)));
 }
 
-function rewriteCacheControl(res: ServerResponse, rewrite: (value: string | undefined) => string | undefined): void {
+const PUBLIC_PAGE_PATH = /^\/(?:expose\/[^/]+)?$/;
+
+/**
+ * A document request for the feed (`/`, any query) or an expose page (`/expose/<id>`, any query).
+ * Client-router (RSC) requests, prefetches and server actions are left out: their answers vary by
+ * request headers that not every cache keys on.
+ */
+export function isPublicPageRequest(req: IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (!PUBLIC_PAGE_PATH.test((req.url ?? '').split('?')[0] ?? '')) return false;
+  for (const name of Object.keys(req.headers)) {
+    if (name === 'rsc' || name.startsWith('next-')) return false;
+  }
+  return true;
+}
+
+/**
+ * A page for a visitor without a session: public (PUBLIC_PAGE_CACHE_CONTROL) when it turns out a
+ * 200 on which nothing set a cookie; anything else (an error page, a page that set a cookie of its
+ * own) stays as the renderer marked it, or private when a cookie is set.
+ */
+export function keepPublicWhenPlain(res: ServerResponse): void {
+  rewriteCacheControl(res, (value, head) => {
+    const status = head.status ?? res.statusCode;
+    if (head.setsCookie) return PRIVATE_CACHE_CONTROL;
+    return status === 200 ? PUBLIC_PAGE_CACHE_CONTROL : value;
+  });
+}
+
+interface Head {
+  status?: number;
+  setsCookie: boolean;
+}
+
+function rewriteCacheControl(res: ServerResponse, rewrite: (value: string | undefined, head: Head) => string | undefined): void {
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    const current = this.getHeader('cache-control');
-    const next = rewrite(current === undefined ? undefined : String(current));
-    if (next !== undefined) this.setHeader('cache-control', next);
     const last = args[args.length - 1];
-    if (last && typeof last === 'object' && !Array.isArray(last)) {
-      const headers = last as OutgoingHttpHeaders;
+    const given = last && typeof last === 'object' && !Array.isArray(last) ? (last as OutgoingHttpHeaders) : undefined;
+    const head: Head = {
+      status: typeof args[0] === 'number' ? args[0] : undefined,
+      setsCookie: this.hasHeader('set-cookie') || Object.keys(given ?? {}).some((n) => n.toLowerCase() === 'set-cookie'),
+    };
+    const current = this.getHeader('cache-control');
+    const next = rewrite(current === undefined ? undefined : String(current), head);
+    if (next !== undefined) this.setHeader('cache-control', next);
+    if (given) {
+      const headers = given;
       for (const name of Object.keys(headers)) {
         if (name.toLowerCase() !== 'cache-control') continue;
-        const replaced = rewrite(String(headers[name]));
+        const replaced = rewrite(String(headers[name]), head);
         if (replaced !== undefined) headers[name] = replaced;
       }
     }

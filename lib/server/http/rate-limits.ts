@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
@@ -72,7 +72,7 @@ interface Window {
 }
 
 /** Memory by default; Redis (shared by all instances) with an in-memory fallback while Redis is down. */
-export function createRateLimits(opts: { redis?: Redis; enabled: boolean }): RateLimits {
+export function createRateLimits(opts: { redis?: Redis | Cluster; enabled: boolean }): RateLimits {
   if (!opts.enabled) return { consume: async () => {} };
   const windows = new Map<RateLimitName, Window[]>();
   for (const [name, specs] of Object.entries(RATE_LIMIT_POLICY) as [RateLimitName, (typeof RATE_LIMIT_POLICY)[RateLimitName]][]) {

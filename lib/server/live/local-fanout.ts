@@ -22,8 +22,8 @@ export interface LocalFanout {
   deliverComment(comment: LiveComment): void;
   subscribe(exposeIds: readonly string[], listener: BusListener, opts?: SubscribeOptions): () => void;
   listenerCount(): number;
-  /** Tells every subscriber that events may have been missed. */
-  signalGap(): void;
+  /** Tells every subscriber (or those watching an expose `only` accepts) that events may have been missed. */
+  signalGap(only?: (exposeId: string) => boolean): void;
   clear(): void;
 }
 
@@ -109,8 +109,11 @@ export function createLocalFanout(onListenerError: (err: unknown) => void = () =
       };
     },
     listenerCount: () => all.size,
-    signalGap() {
-      for (const sub of [...all]) if (sub.onGap) call(sub.onGap);
+    signalGap(only) {
+      for (const sub of [...all]) {
+        const onGap = sub.onGap;
+        if (onGap && (!only || sub.ids.some(only))) call(onGap);
+      }
     },
     clear() {
       all.clear();

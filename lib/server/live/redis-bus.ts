@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { openRedis, type RedisTimeouts } from '@/lib/server/redis-client';
 import { z } from 'zod';
 import { commentSchema } from '@/lib/contracts/comments';
@@ -23,7 +22,7 @@ const MAX_UNSENT_COMMENTS = 1_000;
  */
 const snapshotMessageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }), t: z.number().optional() });
 const commentMessageSchema = z.object({ i: z.string(), c: commentSchema });
-const messageSchema = z.union([snapshotMessageSchema, commentMessageSchema]);
+export const messageSchema = z.union([snapshotMessageSchema, commentMessageSchema]);
 
 export interface RedisBusOptions extends Partial<RedisTimeouts> {
   url: string;
@@ -35,7 +34,7 @@ export interface RedisBusOptions extends Partial<RedisTimeouts> {
   probe?: LiveProbe;
 }
 
-async function closeConnection(redis: Redis): Promise<void> {
+export async function closeConnection(redis: { status: string; disconnect(): void; quit(): Promise<unknown> }): Promise<void> {
   if (redis.status !== 'ready') {
     redis.disconnect();
     return;
@@ -125,6 +124,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   });
 
   sub.on('message', (_channel: string, raw: string) => {
+    opts.probe?.busReceived();
     let parsed: z.infer<typeof messageSchema> | undefined;
     try {
       parsed = messageSchema.parse(JSON.parse(raw));

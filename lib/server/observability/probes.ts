@@ -37,6 +37,8 @@ export interface LiveProbe {
   slowClientDropped(): void;
   /** From the publish (on this or, over Redis, another instance) to the hand-over to listeners. */
   delivered(source: 'local' | 'redis', seconds: number): void;
+  /** A message arrived from Redis (before it is matched to this instance's listeners). */
+  busReceived(): void;
 }
 
 /** Store queries by port function name; failures by SQLSTATE class. */
@@ -50,4 +52,4 @@ export interface MaintenanceProbe {
 }
 
 export const noWritePathProbe: WritePathProbe = { batch: () => {}, committed: () => {} };
-export const noLiveProbe: LiveProbe = { eventSent: () => {}, slowClientDropped: () => {}, delivered: () => {} };
+export const noLiveProbe: LiveProbe = { eventSent: () => {}, slowClientDropped: () => {}, delivered: () => {}, busReceived: () => {} };

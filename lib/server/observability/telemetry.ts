@@ -171,6 +171,12 @@ export function createTelemetry(opts: { defaultMetrics?: boolean; clusterWorker?
     registers,
   });
   const lagChildren = { local: lagHist.child('local'), redis: lagHist.child('redis') };
+  const busReceived = new FastCounter({
+    name: `${p}live_bus_messages_received_total`,
+    help: 'Messages this instance received from Redis pub/sub (all of them on plain Redis; only its watched shards on a Redis Cluster).',
+    labelNames: [],
+    registers,
+  }).child();
 
   const maintenanceRuns = new Counter({
     name: `${p}maintenance_runs_total`,
@@ -221,6 +227,7 @@ export function createTelemetry(opts: { defaultMetrics?: boolean; clusterWorker?
       eventSent: () => eventsSent.inc(),
       slowClientDropped: () => slowDropped.inc(),
       delivered: (source, seconds) => lagChildren[source].observe(seconds),
+      busReceived: () => busReceived.inc(),
     },
     maintenance: {
       ran(result, deleted = {}) {
