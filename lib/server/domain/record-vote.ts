@@ -9,6 +9,7 @@ import { countedChanges, grantRequests, type LockedVotes } from './counted-votes
 import { utcDay, type ViewerHasher } from './viewer-hash';
 import type { AuditOutcome, AuditRecorder } from './audit';
 import { DomainError } from './errors';
+import { addVoteHistory } from './engagement';
 
 /** Per IP identity, expose and UTC day (docs/SECURITY.md "Count integrity"). */
 export interface IpCaps {
@@ -68,6 +69,7 @@ export async function applyVoteBatchWithChanges(deps: VoteDeps, exposeId: string
       const plan = planVotes(locked.current, ops);
       const { changes, delta, moved } = await countVotes(tx, deps.caps, exposeId, now, plan, locked, ops);
       const counters = changes.length > 0 ? await tx.writeVotes(exposeId, changes, delta, { now }) : locked.counters;
+      await addVoteHistory(tx, exposeId, delta, now);
       const changedValue = new Map(changes.map((c) => [c.sessionId, c.value]));
       return {
         snapshots: ops.map((op) => toSnapshot(exposeId, counters, myVoteFromValue(plan.finals.get(op.sessionId)))),

@@ -1,3 +1,4 @@
+import { analyticsQueries, engagementWriteQueries } from './analytics-queries';
 import { auditQueries } from './audit-queries';
 import type { Database, SqlExecutor } from './database';
 import { commentReadQueries, commentWriteQueries } from './comment-queries';
@@ -20,6 +21,7 @@ function writeQueries(db: SqlExecutor): WriteQueries {
     ...commentWriteQueries(db),
     ...voteQueries(db),
     ...idempotencyWriteQueries(db),
+    ...engagementWriteQueries(db),
   };
 }
 
@@ -34,6 +36,7 @@ export function createStore(db: Database): Store {
     ...saltQueries(db),
     ...maintenanceQueries(db),
     ...auditQueries(db),
+    ...analyticsQueries(db),
     transaction: (work) => db.transaction((tx) => work(writeQueries(tx))),
     close: () => db.close(),
     poolStats: db.poolStats,
