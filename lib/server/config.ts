@@ -81,6 +81,10 @@ const envSchema = z.object({
   FREE_SHARES_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(10),
   /** Counted views per IP identity, expose and UTC day; more are answered and not counted. */
   MAX_VIEWS_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(500),
+  /** Share of browser sessions whose telemetry (POST /api/telemetry) is kept, 0..1. */
+  TELEMETRY_SAMPLE: z.coerce.number().min(0).max(1).default(1),
+  /** How often the admin dashboard's live stream sends a fresh snapshot. */
+  DASHBOARD_PUSH_MS: z.coerce.number().int().min(250).max(60_000).default(5_000),
   /** Last resort of a graceful shutdown: exit 1 if draining and closing took longer than this. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
@@ -121,6 +125,10 @@ export interface AppConfig {
   freeVotesPerIp: number;
   maxViewsPerIp: number;
   freeSharesPerIp: number;
+  /** TELEMETRY_SAMPLE. */
+  telemetrySample: number;
+  /** DASHBOARD_PUSH_MS. */
+  dashboardPushMs: number;
   /** docs/ARCHITECTURE.md "Shutdown": the force-exit timer after SIGTERM. */
   shutdownTimeoutMs: number;
   requestTimeoutMs: number;
@@ -187,6 +195,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxViewsPerIp: e.MAX_VIEWS_PER_IP,
     freeSharesPerIp: e.FREE_SHARES_PER_IP,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    telemetrySample: e.TELEMETRY_SAMPLE,
+    dashboardPushMs: e.DASHBOARD_PUSH_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
     dbConnectTimeoutMs: 2_000,

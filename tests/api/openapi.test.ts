@@ -197,6 +197,9 @@ for (const database of testDatabases()) {
       check('/api/expose/comments', 'get', await v.get('/api/expose/comments?exposeId=unknown'), 404);
       check('/api/expose/comments', 'get', await v.get('/api/expose/comments'), 400);
 
+      const telemetry = { ops: [], vitals: [{ name: 'TTFB', value: 12 }], errors: [] };
+      check('/api/telemetry', 'post', await v.post('/api/telemetry', telemetry), 204);
+      check('/api/telemetry', 'post', await v.post('/api/telemetry', { ...telemetry, extra: 1 }), 400);
       check('/api/expose/metrics', 'get', await v.get(`/api/expose/metrics?ids=${id},unknown`), 200);
       check('/api/expose/metrics', 'get', await v.get('/api/expose/metrics?ids='), 400);
       check('/api/expose/stream', 'get', await v.get('/api/expose/stream?ids=not%20valid'), 400);

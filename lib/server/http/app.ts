@@ -23,6 +23,7 @@ import { prometheusRoute } from './routes/prometheus';
 import { openapiRoute } from './routes/openapi';
 import { shareRoute } from './routes/shares';
 import { streamRoute } from './routes/stream';
+import { telemetryRoute } from './routes/telemetry';
 import { viewRoute } from './routes/views';
 import { voteRoute } from './routes/votes';
 
@@ -42,6 +43,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   adminLoginRoute,
   openapiRoute,
   auditRoute,
+  telemetryRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
