@@ -24,6 +24,7 @@ import { openapiRoute } from './routes/openapi';
 import { shareRoute } from './routes/shares';
 import { streamRoute } from './routes/stream';
 import { telemetryRoute } from './routes/telemetry';
+import { dashboardExposeRoute, dashboardRoute, dashboardStreamRoute } from './routes/dashboard';
 import { viewRoute } from './routes/views';
 import { voteRoute } from './routes/votes';
 
@@ -44,6 +45,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   openapiRoute,
   auditRoute,
   telemetryRoute,
+  dashboardRoute,
+  dashboardExposeRoute,
+  dashboardStreamRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
