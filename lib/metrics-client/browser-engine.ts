@@ -1,3 +1,4 @@
+import { startBrowserTelemetry } from './browser-telemetry';
 import { MetricsEngine } from './engine';
 import type { EnvironmentSignals } from './signals';
 
@@ -51,5 +52,7 @@ export function getBrowserEngine(): MetricsEngine {
     // One live stream for the whole page; without EventSource the 30 s refresh carries on alone.
     ...(typeof window.EventSource === 'function' && { eventSource: window.EventSource }),
   });
+  // Client telemetry listens to the engine's events (browser-telemetry.ts), once per engine.
+  startBrowserTelemetry(instance);
   return instance;
 }
