@@ -21,17 +21,25 @@ export const HOUR_HISTORY_MS = 90 * 86_400_000;
  * history older than 48 h into hour rows and deletes hour rows older than 90 days.
  */
 export async function runMaintenance(deps: MaintenanceDeps) {
-  const now = deps.now();
-  const deleted = await deps.store.deleteExpired({
-    dedupBefore: now,
-    saltsBeforeDay: previousUtcDay(now),
-    idempotencyBefore: new Date(now.getTime() - IDEMPOTENCY_TTL_MS),
-  });
-  const history = await deps.store.rollupHistory({
-    minutesBefore: new Date(now.getTime() - MINUTE_HISTORY_MS),
-    hoursBefore: new Date(now.getTime() - HOUR_HISTORY_MS),
-  });
+  const cutoffs = maintenanceCutoffs(deps.now());
+  const deleted = await deps.store.deleteExpired(cutoffs.expired);
+  const history = await deps.store.rollupHistory(cutoffs.history);
   return { ...deleted, ...history };
+}
+
+/** What a run at `now` deletes and rolls up (bench/query-plans.ts runs the two parts separately). */
+export function maintenanceCutoffs(now: Date) {
+  return {
+    expired: {
+      dedupBefore: now,
+      saltsBeforeDay: previousUtcDay(now),
+      idempotencyBefore: new Date(now.getTime() - IDEMPOTENCY_TTL_MS),
+    },
+    history: {
+      minutesBefore: new Date(now.getTime() - MINUTE_HISTORY_MS),
+      hoursBefore: new Date(now.getTime() - HOUR_HISTORY_MS),
+    },
+  };
 }
 
 /** Where maintenance reports a failed run (the process's logger; the domain knows no logging library). */
