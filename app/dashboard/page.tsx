@@ -1,8 +1,6 @@
 import type { Metadata } from 'next';
-import { cookies } from 'next/headers';
 import { Dashboard } from '@/components/dashboard/Dashboard';
-import { ADMIN_COOKIE, isAdminCookie } from '@/lib/server/http/admin-auth';
-import { getContainer } from '@/lib/server/runtime';
+import { adminPageAllowed } from '@/lib/server/pages/admin-access';
 
 export const metadata: Metadata = { title: 'Dashboard', robots: { index: false, follow: false } };
 
@@ -15,8 +13,7 @@ export const dynamic = 'force-dynamic';
  * admin cookie is sent to the login form here already.
  */
 export default async function DashboardPage() {
-  const { config } = getContainer();
-  if (config.adminToken && !isAdminCookie(config.adminToken, (await cookies()).get(ADMIN_COOKIE)?.value, Date.now())) {
+  if (!(await adminPageAllowed())) {
     return (
       <section className="ec-panel" aria-labelledby="dash-login">
         <h1 id="dash-login">Dashboard</h1>
