@@ -7,6 +7,7 @@ import { startOwnServer } from './support/own-server';
 // The dashboard on a server of its own: an empty database, so every figure is the scripted session's.
 let server: Awaited<ReturnType<typeof startOwnServer>>;
 test.beforeAll(async () => {
+  test.setTimeout(150_000); // a first PGlite open and Next's start took over a minute on a busy machine
   server = await startOwnServer({ DASHBOARD_PUSH_MS: '1000' });
 });
 test.afterAll(async () => {
