@@ -1,7 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { runMaintenance } from '@/lib/server/domain/maintenance';
+import { maintenanceCutoffs } from '@/lib/server/domain/maintenance';
 import { applyVoteBatch } from '@/lib/server/domain/record-vote';
 import type { Database, SqlExecutor } from '@/lib/server/store/database';
 import { createStore } from '@/lib/server/store/open-store';
@@ -65,6 +65,19 @@ export async function generateData(client: pg.ClientBase, scale: number): Promis
      select 's' || g, 'share', 'k' || g, 'f', 200, '{}'::jsonb,
        now() - (g % 1450) * interval '1 minute'
      from generate_series(1, ${s.idempotencyKeys}) g`,
+    // Engagement history: 50 exposes active in every minute of the last 49 h (the last hour past
+    // the 48 h rollup cutoff), hour rows for 50 exposes over 90 days, client rows per minute and kind.
+    `insert into engagement_minutes (expose_id, minute, views, upvotes, downvotes, shares, comments)
+     select ${id('1 + (m * 7 + e) % 500')}, date_trunc('minute', now()) - m * interval '1 minute', 3, 1, 0, 0, e % 2
+     from generate_series(0, ${Math.round(49 * 60 * Math.min(1, scale * 50))}) m, generate_series(0, 49) e
+     on conflict do nothing`,
+    `insert into engagement_hours (expose_id, hour, views, upvotes, downvotes, shares, comments)
+     select ${id('1 + (h * 3 + e) % 500')}, date_trunc('hour', now()) - (48 + h) * interval '1 hour', 100, 10, 2, 1, 3
+     from generate_series(0, ${Math.round(90 * 24 * Math.min(1, scale * 50))}) h, generate_series(0, 49) e
+     on conflict do nothing`,
+    `insert into client_minutes (minute, kind, operations, acknowledged, attempts, lat_100, lat_250)
+     select date_trunc('minute', now()) - m * interval '1 minute', k, 20, 19, 21, 15, 4
+     from generate_series(0, 49 * 60) m, unnest(array['vote', 'view', 'share', 'comment']) k`,
     `insert into view_salts (day, salt, created_at)
      select to_char(now() - d * interval '1 day', 'YYYY-MM-DD'), md5(d::text), now() - d * interval '1 day'
      from generate_series(0, 2) d`,
@@ -186,7 +199,24 @@ async function runAppQueries(client: pg.ClientBase, scale: number): Promise<Reco
     store.transaction((tx) => tx.completeIdempotencyKey(ref, { statusCode: 200, response: { ok: true } })),
   );
   await rec.as('idempotency claim (key exists: replay)', claim);
-  await rec.as('maintenance deletions', () => runMaintenance({ store, now: () => now }));
+  const cutoffs = maintenanceCutoffs(now);
+  await rec.as('maintenance deletions', () => store.deleteExpired(cutoffs.expired));
+  await rec.as('history rollup (maintenance)', () => store.rollupHistory(cutoffs.history));
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+  const next = new Date(now.getTime() + 60_000);
+  await rec.as('dashboard: events, last hour', () => store.engagementSeries({ from: ago(3_600_000), to: next, bucketSec: 60 }));
+  await rec.as('dashboard: events, 30 days', () => store.engagementSeries({ from: ago(30 * 86_400_000), to: next, bucketSec: 3600 }));
+  await rec.as('dashboard: one expose, 30 days', () =>
+    store.engagementSeries({ from: ago(30 * 86_400_000), to: next, bucketSec: 3600, exposeId: 'x0000003' }),
+  );
+  await rec.as('dashboard: top exposes', () => store.topExposes({ now }));
+  await rec.as('dashboard: client reliability, last hour', () => store.clientStats({ from: ago(3_600_000), to: next, bucketSec: 60 }));
+  await rec.as('dashboard: dropped writes of one expose', () => store.dropSeries({ from: ago(86_400_000), exposeId: 'x0000003' }));
+  await rec.as('telemetry batch (client rows)', () =>
+    store.addClientStats([
+      { at: now, kind: 'vote', operations: 3, acknowledged: 2, rolledBack: 1, dropped: 0, attempts: 5, retries: 2, timeouts: 1, exhausted: 1, errors: 0, latency: [1, 1, 0, 0, 0, 0, 0, 0] },
+    ]),
+  );
   const day = now.toISOString().slice(0, 10);
   await rec.as('salts', () => store.ensureSalt(day, 'candidate', { now }));
   await rec.as('startup: seed check (countExposes)', () => store.countExposes());

@@ -1,3 +1,4 @@
+import { startBrowserTelemetry } from '@/lib/metrics-client/browser-telemetry';
 import { randomUUID } from '@/lib/metrics-client/browser-engine';
 import { MetricsEngine, type EngineEvent, type EnvironmentSignals, type PendingOp } from '@/lib/metrics-client';
 import { createFaultInjector, type FaultInjector } from '@/lib/metrics-client/debug';
@@ -139,6 +140,9 @@ export function createDebugRig(exposeIds: readonly string[]): DebugRig {
     // The live stream is an EventSource, not fetch: injected faults never reach it.
     ...(typeof window !== 'undefined' && typeof window.EventSource === 'function' && { eventSource: window.EventSource }),
   });
+
+  // The console's operations report telemetry like the page's, injected failures included.
+  startBrowserTelemetry(engine);
 
   let state = INITIAL_STATE;
   let seq = 0;

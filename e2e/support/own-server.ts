@@ -13,11 +13,16 @@ export async function startOwnServer(env: Record<string, string> = {}, opts: { p
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const baseURL = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  // As long as the shared server may take (playwright.config.ts): a busy machine took over 60 s.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const ok = await fetch(`${baseURL}/api/health`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('own e2e server did not start');
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // Not left running behind the failed test (it may still come up later).
+      child.kill('SIGTERM');
+      throw new Error('own e2e server did not start');
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {

@@ -1,3 +1,4 @@
+import { startBrowserTelemetry } from './browser-telemetry';
 import { MetricsEngine } from './engine';
 import type { ChannelLike, LockManagerLike } from './op-queue';
 import { indexedDbQueueStorage, memoryQueueStorage, type QueueStorage } from './queue-storage';
@@ -67,5 +68,7 @@ export function getBrowserEngine(): MetricsEngine {
     ...(typeof window.Worker === 'function' && { solveChallenge: workerSolver }),
     ...queueSeams(),
   });
+  // Client telemetry listens to the engine's events (browser-telemetry.ts), once per engine.
+  startBrowserTelemetry(instance);
   return instance;
 }

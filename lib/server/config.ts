@@ -99,6 +99,10 @@ const envSchema = z.object({
   CHALLENGE_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
   /** Counted views per IP identity, expose and UTC day; more are answered and not counted. */
   MAX_VIEWS_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(500),
+  /** Share of browser sessions whose telemetry (POST /api/telemetry) is kept, 0..1. */
+  TELEMETRY_SAMPLE: z.coerce.number().min(0).max(1).default(1),
+  /** How often the admin dashboard's live stream sends a fresh snapshot. */
+  DASHBOARD_PUSH_MS: z.coerce.number().int().min(250).max(60_000).default(5_000),
   /** Last resort of a graceful shutdown: exit 1 if draining and closing took longer than this. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
 });
@@ -146,6 +150,10 @@ export interface AppConfig {
   maxSharesPerIp: number;
   challengeMaxNumber: number;
   challengeTtlMs: number;
+  /** TELEMETRY_SAMPLE. */
+  telemetrySample: number;
+  /** DASHBOARD_PUSH_MS. */
+  dashboardPushMs: number;
   /** docs/ARCHITECTURE.md "Shutdown": the force-exit timer after SIGTERM. */
   shutdownTimeoutMs: number;
   requestTimeoutMs: number;
@@ -227,6 +235,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     challengeMaxNumber: e.CHALLENGE_MAX_NUMBER,
     challengeTtlMs: e.CHALLENGE_TTL_SECONDS * 1000,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    telemetrySample: e.TELEMETRY_SAMPLE,
+    dashboardPushMs: e.DASHBOARD_PUSH_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
     dbConnectTimeoutMs: 2_000,

@@ -101,6 +101,10 @@ describe('the OpenAPI document', () => {
         'GET /api/expose/stream',
         'GET /api/expose/audit',
         'GET /api/openapi.json',
+        'POST /api/telemetry',
+        'GET /api/dashboard',
+        'GET /api/dashboard/expose',
+        'GET /api/dashboard/stream',
       ].sort(),
     );
     // healthRoute registers three URLs (live, ready and the old /api/health); every other entry one.
@@ -213,6 +217,14 @@ for (const database of testDatabases()) {
       check('/api/expose/comments', 'get', await v.get('/api/expose/comments?exposeId=unknown'), 404);
       check('/api/expose/comments', 'get', await v.get('/api/expose/comments'), 400);
 
+      const telemetry = { ops: [], vitals: [{ name: 'TTFB', value: 12 }], errors: [] };
+      check('/api/telemetry', 'post', await v.post('/api/telemetry', telemetry), 204);
+      check('/api/telemetry', 'post', await v.post('/api/telemetry', { ...telemetry, extra: 1 }), 400);
+      check('/api/dashboard', 'get', await v.get('/api/dashboard', { authorization: `Bearer ${ADMIN_TOKEN}` }), 200);
+      check('/api/dashboard', 'get', await v.get('/api/dashboard'), 401);
+      check('/api/dashboard/expose', 'get', await v.get(`/api/dashboard/expose?exposeId=${id}`, { authorization: `Bearer ${ADMIN_TOKEN}` }), 200);
+      check('/api/dashboard/expose', 'get', await v.get('/api/dashboard/expose?exposeId=unknown', { authorization: `Bearer ${ADMIN_TOKEN}` }), 404);
+      check('/api/dashboard/stream', 'get', await v.get('/api/dashboard/stream'), 401);
       check('/api/expose/metrics', 'get', await v.get(`/api/expose/metrics?ids=${id},unknown`), 200);
       check('/api/expose/metrics', 'get', await v.get('/api/expose/metrics?ids='), 400);
       check('/api/expose/stream', 'get', await v.get('/api/expose/stream?ids=not%20valid'), 400);
@@ -233,7 +245,7 @@ for (const database of testDatabases()) {
       for (const [path, ops] of Object.entries(doc.paths)) {
         for (const [method, op] of Object.entries(ops)) {
           const success = Object.keys(op.responses).find((s) => s.startsWith('2'))!;
-          if (path !== '/api/expose/stream' && path !== '/api/test/boom') expect(seen, `${method} ${path}`).toContain(`${method} ${path} ${success}`);
+          if (path !== '/api/expose/stream' && path !== '/api/dashboard/stream' && path !== '/api/test/boom') expect(seen, `${method} ${path}`).toContain(`${method} ${path} ${success}`);
         }
       }
     });

@@ -26,9 +26,9 @@ export function parseEvents(frames: string[]): LiveSnapshot[] {
     .map((f) => JSON.parse(f.slice(f.indexOf('data: ') + 6)) as LiveSnapshot);
 }
 
-export function openSse(port: number, query: string, headers: Record<string, string> = {}): Promise<SseConnection> {
+export function openSse(port: number, query: string, headers: Record<string, string> = {}, path = '/api/expose/stream'): Promise<SseConnection> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: `/api/expose/stream?${query}`, headers, agent: false });
+    const req = http.get({ host: '127.0.0.1', port, path: `${path}?${query}`, headers, agent: false });
     req.on('error', reject);
     req.on('response', (res) => {
       let body = '';

@@ -24,9 +24,18 @@ const EXPECTED: [label: string, index: string][] = [
   ['idempotency claim (key exists: replay)', 'idempotency_keys_session_id_scope_key_pk'],
   ['maintenance deletions', 'view_dedup_expires_idx'],
   ['maintenance deletions', 'idempotency_keys_created_idx'],
+  ['history rollup (maintenance)', 'engagement_minutes_minute_idx'],
+  ['history rollup (maintenance)', 'engagement_hours_hour_idx'],
+  ['dashboard: events, last hour', 'engagement_minutes_minute_idx'],
+  // The 30-day series is the same statement with other parameters (recorded once, under the hour).
+  ['dashboard: events, last hour', 'engagement_hours_hour_idx'],
+  ['dashboard: one expose, 30 days', 'engagement_minutes_expose_id_minute_pk'],
+  ['dashboard: one expose, 30 days', 'engagement_hours_expose_id_hour_pk'],
+  ['dashboard: top exposes', 'engagement_minutes_minute_idx'],
+  ['dashboard: client reliability, last hour', 'client_minutes_minute_kind_pk'],
 ];
 const SORT_FREE = /^(feed page|comments page|maintenance)/;
-const BIG_TABLES = ['exposes', 'votes', 'view_dedup', 'comments', 'shares', 'idempotency_keys'];
+const BIG_TABLES = ['exposes', 'votes', 'view_dedup', 'comments', 'shares', 'idempotency_keys', 'engagement_minutes', 'engagement_hours', 'client_minutes'];
 
 /**
  * Whether the indexes CAN serve each query, independent of table sizes and cost estimates: with

@@ -44,7 +44,7 @@ export function AdminLoginForm() {
       {state.kind === 'error' && <p role="alert">{state.message}</p>}
       {state.kind === 'done' && (
         <p role="status">
-          Logged in for 12 hours. <a href="/api/metrics">Open /api/metrics</a>
+          Logged in for 12 hours. <a href="/dashboard">Open the dashboard</a> or <a href="/api/metrics">/api/metrics</a>
         </p>
       )}
     </form>

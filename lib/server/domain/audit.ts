@@ -1,4 +1,4 @@
-import type { AuditRow, MetricsStore } from '@/lib/server/store/port';
+import type { AnalyticsStore, AuditRow, DropRow, MetricsStore } from '@/lib/server/store/port';
 import { utcDay } from './viewer-hash';
 
 /**
@@ -35,23 +35,28 @@ export interface AuditRecorder {
  * (expose, day, kind, outcome) keys wait between flushes; beyond that a flush is started early.
  */
 export function createAuditRecorder(deps: {
-  store: Pick<MetricsStore, 'addAudit'>;
+  /** With `addDrops`, dropped outcomes also go to the per-minute engagement history. */
+  store: Pick<MetricsStore, 'addAudit'> & Partial<Pick<AnalyticsStore, 'addDrops'>>;
   now: () => Date;
   intervalMs: number;
   maxKeys?: number;
   onError?: (err: unknown) => void;
 }): AuditRecorder {
   let pending = new Map<string, AuditRow>();
+  let drops = new Map<string, DropRow>();
   let flushing: Promise<void> = Promise.resolve();
   const maxKeys = deps.maxKeys ?? 10_000;
 
   const flush = (): Promise<void> => {
     const rows = [...pending.values()];
+    const dropRows = [...drops.values()];
     pending = new Map();
+    drops = new Map();
     flushing = flushing.then(async () => {
       if (rows.length === 0) return;
       try {
         await deps.store.addAudit(rows);
+        if (dropRows.length > 0) await deps.store.addDrops?.(dropRows);
       } catch (err) {
         deps.onError?.(err);
       }
@@ -63,7 +68,15 @@ export function createAuditRecorder(deps: {
 
   return {
     record(exposeId, kind, outcome, n = 1) {
-      const day = utcDay(deps.now());
+      const now = deps.now();
+      const day = utcDay(now);
+      if (outcome !== 'counted' && deps.store.addDrops) {
+        const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+        const dropKey = `${exposeId}\n${minute.getTime()}\n${kind}\n${outcome}`;
+        const drop = drops.get(dropKey);
+        if (drop) drop.n += n;
+        else drops.set(dropKey, { exposeId, minute, kind, outcome, n });
+      }
       const key = `${exposeId}\n${day}\n${kind}\n${outcome}`;
       const row = pending.get(key);
       if (row) row.n += n;

@@ -146,6 +146,8 @@ export interface VotesWritten {
   counters: CounterRow;
   refused: Map<string, VoteRefusal>;
   moved: Set<string>;
+  /** How far the counters moved (the engagement history adds the same). */
+  delta: CounterDelta;
   written: Map<string, number>;
 }
 
@@ -179,7 +181,7 @@ export async function writeUnpaidVotes(
     return { sessionId: c.sessionId, value: c.value, before, asks, ipKey, rank, counted: c.value !== 0 && before !== 0 };
   });
   const refused = new Map<string, VoteRefusal>();
-  if (changes.length === 0) return { counters: locked.counters, refused, moved: new Set(), written: new Map() };
+  if (changes.length === 0) return { counters: locked.counters, refused, moved: new Set(), delta: { upvotes: 0, downvotes: 0 }, written: new Map() };
   const result = await tx.writeVotesGranted(target.exposeId, changes, { day: target.day, cap: caps.free }, { now: target.now });
   let counters = result.counters;
   for (const c of changes) {
@@ -191,11 +193,14 @@ export async function writeUnpaidVotes(
   }
   const moved = new Set<string>();
   const written = new Map<string, number>();
+  const delta: CounterDelta = { upvotes: 0, downvotes: 0 };
   for (const c of changes) {
     if (refused.has(c.sessionId)) continue;
     written.set(c.sessionId, c.value);
     const d = transitionDelta(c.before, result.counted.has(c.sessionId) ? c.value : 0);
+    delta.upvotes += d.upvotes;
+    delta.downvotes += d.downvotes;
     if (d.upvotes !== 0 || d.downvotes !== 0) moved.add(c.sessionId);
   }
-  return { counters, refused, moved, written };
+  return { counters, refused, moved, delta, written };
 }

@@ -1,27 +1,45 @@
 import type { MaintenanceProbe } from '@/lib/server/observability/probes';
-import type { MetricsStore } from '@/lib/server/store/port';
+import type { AnalyticsStore, MetricsStore } from '@/lib/server/store/port';
 import { IDEMPOTENCY_TTL_MS } from './idempotency';
 import { previousUtcDay } from './viewer-hash';
 
 export interface MaintenanceDeps {
-  store: Pick<MetricsStore, 'deleteExpired'>;
+  store: Pick<MetricsStore, 'deleteExpired'> & Pick<AnalyticsStore, 'rollupHistory'>;
   now: () => Date;
 }
 
 /** Every 10 minutes: frequent enough that salts go within 48 h, cheap thanks to the indexes. */
 export const MAINTENANCE_INTERVAL_MS = 10 * 60_000;
 
+/** Engagement and client history: minute rows for 48 h, then hour rows for 90 days. */
+export const MINUTE_HISTORY_MS = 48 * 3_600_000;
+export const HOUR_HISTORY_MS = 90 * 86_400_000;
+
 /**
  * Deletes expired view de-dup rows, salts older than yesterday's (today's and yesterday's are
- * still needed; a salt lives at most 48 h) and idempotency keys older than 24 h.
+ * still needed; a salt lives at most 48 h) and idempotency keys older than 24 h; rolls minute
+ * history older than 48 h into hour rows and deletes hour rows older than 90 days.
  */
-export function runMaintenance(deps: MaintenanceDeps) {
-  const now = deps.now();
-  return deps.store.deleteExpired({
-    dedupBefore: now,
-    saltsBeforeDay: previousUtcDay(now),
-    idempotencyBefore: new Date(now.getTime() - IDEMPOTENCY_TTL_MS),
-  });
+export async function runMaintenance(deps: MaintenanceDeps) {
+  const cutoffs = maintenanceCutoffs(deps.now());
+  const deleted = await deps.store.deleteExpired(cutoffs.expired);
+  const history = await deps.store.rollupHistory(cutoffs.history);
+  return { ...deleted, ...history };
+}
+
+/** What a run at `now` deletes and rolls up (bench/query-plans.ts runs the two parts separately). */
+export function maintenanceCutoffs(now: Date) {
+  return {
+    expired: {
+      dedupBefore: now,
+      saltsBeforeDay: previousUtcDay(now),
+      idempotencyBefore: new Date(now.getTime() - IDEMPOTENCY_TTL_MS),
+    },
+    history: {
+      minutesBefore: new Date(now.getTime() - MINUTE_HISTORY_MS),
+      hoursBefore: new Date(now.getTime() - HOUR_HISTORY_MS),
+    },
+  };
 }
 
 /** Where maintenance reports a failed run (the process's logger; the domain knows no logging library). */

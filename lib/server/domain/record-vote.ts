@@ -10,6 +10,7 @@ import { ChallengeRequiredError, challengeFailed, type ChallengeIssuer, type Cha
 import { utcDay, type ViewerHasher } from './viewer-hash';
 import type { AuditOutcome, AuditRecorder } from './audit';
 import { DomainError } from './errors';
+import { addVoteHistory } from './engagement';
 
 /** Per IP identity, expose and UTC day (docs/SECURITY.md "Count integrity"). */
 export interface IpCaps {
@@ -85,6 +86,7 @@ export async function applyVoteBatchWithChanges(deps: VoteDeps, exposeId: string
           : await writeGatedVotes(tx, caps, target, asked, locked, ops);
       // A refused session's ops are left out: its row and the counters stay as they were.
       const plan = w.refused.size > 0 ? planVotes(locked.current, ops.filter((o) => !w.refused.has(o.sessionId))) : asked;
+      await addVoteHistory(tx, exposeId, w.delta, now);
       return {
         snapshots: ops.map((op) => toSnapshot(exposeId, w.counters, myVoteFromValue(plan.finals.get(op.sessionId) ?? locked.current.get(op.sessionId)))),
         changed: plan.changes.length > 0,
@@ -124,7 +126,7 @@ async function writeGatedVotes(
   const plan = gate.refused.size > 0 ? planVotes(locked.current, ops.filter((o) => !gate.refused.has(o.sessionId))) : asked;
   const { changes, delta, moved } = countedChanges(plan, locked, gate.bucketOf, gate.granted);
   const counters = changes.length > 0 ? await tx.writeVotes(target.exposeId, changes, delta, { now: target.now }) : locked.counters;
-  return { counters, refused: gate.refused, moved, written: new Map(changes.map((c) => [c.sessionId, c.value])) };
+  return { counters, refused: gate.refused, moved, delta, written: new Map(changes.map((c) => [c.sessionId, c.value])) };
 }
 
 /** Store-only tests: every vote counts. */

@@ -32,7 +32,8 @@ export function adminCookieValue(token: string, nowMs: number): string {
   return `${expires}.${cookieMac(token, expires)}`;
 }
 
-function validCookie(token: string, value: string | undefined, nowMs: number): boolean {
+/** Whether an `ec_admin` cookie value is valid for this token now (pages check it too: app/dashboard). */
+export function isAdminCookie(token: string, value: string | undefined, nowMs: number): boolean {
   const dot = value?.indexOf('.') ?? -1;
   if (!value || dot < 1) return false;
   const expires = value.slice(0, dot);
@@ -57,7 +58,7 @@ export function authorizeAdmin(request: FastifyRequest, config: AdminAuthConfig,
   const token = config.adminToken;
   if (token) {
     const bearer = bearerOf(request);
-    if (bearer !== undefined ? sameSecret(bearer, token) : validCookie(token, request.cookies[ADMIN_COOKIE], nowMs)) return;
+    if (bearer !== undefined ? sameSecret(bearer, token) : isAdminCookie(token, request.cookies[ADMIN_COOKIE], nowMs)) return;
     throw new DomainError('unauthorized', 'Admin access needs `Authorization: Bearer <ADMIN_TOKEN>` or the admin login cookie.');
   }
   const local = isLoopback(request.socket.remoteAddress) && (!config.trustProxy || isLoopback(request.ip));

@@ -23,6 +23,8 @@ import { prometheusRoute } from './routes/prometheus';
 import { openapiRoute } from './routes/openapi';
 import { shareRoute } from './routes/shares';
 import { streamRoute } from './routes/stream';
+import { telemetryRoute } from './routes/telemetry';
+import { dashboardExposeRoute, dashboardRoute, dashboardStreamRoute } from './routes/dashboard';
 import { viewRoute } from './routes/views';
 import { voteRoute } from './routes/votes';
 
@@ -42,6 +44,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
   adminLoginRoute,
   openapiRoute,
   auditRoute,
+  telemetryRoute,
+  dashboardRoute,
+  dashboardExposeRoute,
+  dashboardStreamRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;

@@ -44,6 +44,11 @@ export const RATE_LIMIT_POLICY = {
    * like many people (cookie churn).
    */
   newSession: [{ by: 'ip', points: 60, durationSec: 600 }],
+  /** Browser telemetry: a page sends every 10 s and on hide; a few tabs fit, a flood does not. */
+  telemetry: [
+    { by: 'session', points: 30, durationSec: 60 },
+    { by: 'ip', points: 600, durationSec: 60 },
+  ],
   /** Pages (rendered by Next or replayed by the page cache); build assets are not counted. */
   page: [{ by: 'ip', points: 600, durationSec: 60 }],
 } as const satisfies Record<string, readonly { by: 'session' | 'ip'; points: number; durationSec: number }[]>;

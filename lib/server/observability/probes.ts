@@ -1,3 +1,4 @@
+import type { TelemetryOp, WebVitalName } from '@/lib/contracts/telemetry-shape';
 /**
  * What the instrumented parts report, as plain interfaces: the domain, store and live code depend
  * on these and never on prom-client. `telemetry.ts` implements them over one registry.
@@ -45,6 +46,15 @@ export interface LiveProbe {
 export interface DbProbe {
   query(name: string, seconds: number): void;
   error(sqlStateClass: string): void;
+}
+
+/** Client telemetry (POST /api/telemetry): one call per operation record, vital and error class. */
+export interface ClientProbe {
+  operation(op: TelemetryOp): void;
+  /** ms, or unitless for CLS (as web-vitals reports them). */
+  vital(name: WebVitalName, value: number): void;
+  error(errorClass: string, count: number): void;
+  heap(bytes: number): void;
 }
 
 export interface MaintenanceProbe {

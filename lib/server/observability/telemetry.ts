@@ -1,7 +1,9 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { clusterScraper } from './cluster-metrics';
 import { FastCounter, FastHistogram, type CounterChild, type HistogramChild } from './fast-metrics';
+import { TELEMETRY_OP_KINDS, TELEMETRY_OUTCOMES } from '@/lib/contracts/telemetry-shape';
 import {
+  type ClientProbe,
   WRITE_KINDS,
   WRITE_OUTCOMES,
   type DbProbe,
@@ -47,6 +49,8 @@ export interface Telemetry {
   readonly writePath: WritePathProbe;
   readonly live: LiveProbe;
   readonly maintenance: MaintenanceProbe;
+  /** Browser telemetry (POST /api/telemetry). */
+  readonly client: ClientProbe;
   /** Gauges read when scraped: the write queue, pool, open streams, Redis connections. */
   watch(sources: Partial<WatchSources>): void;
 }
@@ -192,9 +196,12 @@ export function createTelemetry(opts: { defaultMetrics?: boolean; clusterWorker?
     registers,
   });
 
+  const client = clientSeries(registers);
+
   return {
     registry,
     contentType: registry.contentType,
+    client,
     scrape: (opts.clusterWorker ? clusterScraper(registry) : undefined) ?? (() => registry.metrics()),
     http(route, method, status, seconds) {
       let byMethod = httpChildren.get(route);
@@ -238,5 +245,75 @@ export function createTelemetry(opts: { defaultMetrics?: boolean; clusterWorker?
     watch(more) {
       Object.assign(sources, more);
     },
+  };
+}
+
+/** Client-side figures have their own buckets: human-scale latencies, Web Vitals' ranges. */
+const CLIENT_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const VITAL_SECONDS = [0.1, 0.2, 0.5, 0.8, 1, 1.8, 2.5, 4, 6, 10];
+const CLS_BUCKETS = [0.01, 0.05, 0.1, 0.15, 0.25, 0.5, 1];
+const HEAP_BYTES = [8, 16, 32, 64, 128, 256, 512, 1024].map((mb) => mb * 1024 * 1024);
+/** Distinct error classes kept as labels; later ones count as `other` (bounded cardinality). */
+const MAX_ERROR_CLASSES = 50;
+
+function clientSeries(registers: Registry[]): ClientProbe {
+  const p = METRIC_PREFIX;
+  const ops = new Counter({
+    name: `${p}client_operations_total`,
+    help: 'Browser operations by kind and outcome (acknowledged, rolled_back, dropped), from client telemetry.',
+    labelNames: ['kind', 'outcome'] as const,
+    registers,
+  });
+  for (const k of TELEMETRY_OP_KINDS) for (const o of TELEMETRY_OUTCOMES) zeroed(ops.labels(k, o));
+  const counter = (name: string, help: string) => {
+    const c = new Counter({ name: `${p}${name}`, help, labelNames: ['kind'] as const, registers });
+    for (const k of TELEMETRY_OP_KINDS) zeroed(c.labels(k));
+    return c;
+  };
+  const attempts = counter('client_attempts_total', 'Requests browsers sent for their operations, by kind.');
+  const retries = counter('client_retries_total', 'Retries browsers scheduled for their operations, by kind.');
+  const timeouts = counter('client_timeouts_total', 'Operation attempts that ended in the browser’s request timeout, by kind.');
+  const exhausted = counter('client_retry_exhausted_total', 'Operations rolled back after every allowed retry failed, by kind.');
+  const ack = new Histogram({
+    name: `${p}client_ack_seconds`,
+    help: 'Click (operation created in the browser) to acknowledgement, by kind.',
+    labelNames: ['kind'] as const,
+    buckets: CLIENT_SECONDS,
+    registers,
+  });
+  const vitals = new Histogram({
+    name: `${p}web_vitals_seconds`,
+    help: 'Web Vitals reported by browsers (LCP, INP, TTFB, FCP), in seconds.',
+    labelNames: ['name'] as const,
+    buckets: VITAL_SECONDS,
+    registers,
+  });
+  const cls = new Histogram({ name: `${p}web_vitals_cls`, help: 'Cumulative Layout Shift reported by browsers (unitless).', buckets: CLS_BUCKETS, registers });
+  const errors = new Counter({
+    name: `${p}client_errors_total`,
+    help: 'Uncaught errors in browsers by error class (the class name only, never the message).',
+    labelNames: ['class'] as const,
+    registers,
+  });
+  const heap = new Histogram({ name: `${p}client_js_heap_bytes`, help: 'Used JS heap reported by browsers that expose it.', buckets: HEAP_BYTES, registers });
+  const classes = new Set<string>();
+  return {
+    operation(op) {
+      ops.labels(op.kind, op.outcome).inc();
+      attempts.labels(op.kind).inc(op.attempts);
+      retries.labels(op.kind).inc(op.retries);
+      timeouts.labels(op.kind).inc(op.timeouts);
+      if (op.exhausted) exhausted.labels(op.kind).inc();
+      if (op.outcome === 'acknowledged' && op.latencyMs !== null) ack.labels(op.kind).observe(op.latencyMs / 1000);
+    },
+    vital(name, value) {
+      if (name === 'CLS') cls.observe(value);
+      else vitals.labels(name).observe(value / 1000);
+    },
+    error(errorClass, count) {
+      if (!classes.has(errorClass) && classes.size < MAX_ERROR_CLASSES) classes.add(errorClass);
+      errors.labels(classes.has(errorClass) ? errorClass : 'other').inc(count);
+    },
+    heap: (bytes) => heap.observe(bytes),
   };
 }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { engagementRow, engagementUpsert, minuteOf } from './analytics-queries';
 import type { SqlExecutor } from './database';
 import type { CommentRow, FeedCursor, MetricsStore, NewComment, WriteQueries } from './port';
 import { counterWrite, textArray, toDate, toWriteResult, ts, type RawWriteRow } from './sql-helpers';
@@ -40,6 +41,7 @@ export function commentWriteQueries(db: SqlExecutor): Pick<WriteQueries, 'insert
             )`,
           bump: sql`comments = comments + (select count(*) from ins)`,
           changed: sql`exists (select 1 from ins)`,
+          history: (id) => engagementUpsert(minuteOf(opts.now), sql`select ${engagementRow(id, 'comments', sql`(select count(*) from ins)`)} from ctr`),
         }),
       );
       return rows[0] ? toWriteResult(rows[0]) : null;

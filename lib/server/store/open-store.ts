@@ -1,3 +1,4 @@
+import { analyticsQueries, engagementWriteQueries } from './analytics-queries';
 import { auditQueries } from './audit-queries';
 import { challengeQueries } from './challenge-queries';
 import type { Database, SqlExecutor } from './database';
@@ -24,6 +25,7 @@ function writeQueries(db: SqlExecutor): WriteQueries {
     ...voteGrantQueries(db),
     ...idempotencyWriteQueries(db),
     ...challengeQueries(db),
+    ...engagementWriteQueries(db),
   };
 }
 
@@ -38,6 +40,7 @@ export function createStore(db: Database): Store {
     ...saltQueries(db),
     ...maintenanceQueries(db),
     ...auditQueries(db),
+    ...analyticsQueries(db),
     transaction: (work) => db.transaction((tx) => work(writeQueries(tx))),
     close: () => db.close(),
     poolStats: db.poolStats,

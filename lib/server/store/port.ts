@@ -258,6 +258,87 @@ export interface WriteQueries {
   claimIdempotencyKey(ref: IdempotencyRef, fingerprint: string, opts: { now: Date; waitMs: number }): Promise<IdempotencyClaim>;
   /** Stores the first reply for a claimed key, in the same transaction as the claim. */
   completeIdempotencyKey(ref: IdempotencyRef, reply: { statusCode: number; response: unknown }): Promise<void>;
+  /**
+   * Engagement history: adds each expose's deltas to its row for the minute of `now`, in one
+   * upsert. Called inside a vote batch's transaction after its counter update (views, shares and
+   * comments carry the same upsert inside their own counter statement).
+   */
+  addEngagement(rows: readonly EngagementDelta[], opts: { now: Date }): Promise<void>;
+}
+
+/** What one batch moved on one expose's counters (absent = 0); upvotes/downvotes may be negative. */
+export interface EngagementDelta {
+  exposeId: string;
+  views?: number;
+  upvotes?: number;
+  downvotes?: number;
+  shares?: number;
+  comments?: number;
+}
+
+export interface EngagementPoint {
+  at: Date;
+  views: number;
+  upvotes: number;
+  downvotes: number;
+  shares: number;
+  comments: number;
+}
+
+/** Writes that moved no counter in one minute, by kind and reason (the count audit's outcomes). */
+export interface DropRow {
+  exposeId: string;
+  minute: Date;
+  kind: string;
+  outcome: string;
+  n: number;
+}
+
+/** Client reliability of one minute (or bucket) and operation kind (`page`: uncaught errors). */
+export interface ClientStatsRow {
+  at: Date;
+  kind: string;
+  operations: number;
+  acknowledged: number;
+  rolledBack: number;
+  dropped: number;
+  attempts: number;
+  retries: number;
+  timeouts: number;
+  exhausted: number;
+  errors: number;
+  /** Acknowledged operations per click-to-acknowledgement bucket (analytics-queries.ts LATENCY_BOUNDS_MS). */
+  latency: number[];
+}
+
+export interface TopExposeRow {
+  id: string;
+  title: string;
+  /** Activity (views, votes either way, shares, comments) in the last 15 minutes. */
+  recent: number;
+  /** The same in the hour before those 15 minutes. */
+  prior: number;
+}
+
+/** Engagement and client-reliability history (the dashboard's tables, docs/ARCHITECTURE.md "Analytics"). */
+export interface AnalyticsStore {
+  addDrops(rows: readonly DropRow[]): Promise<void>;
+  addClientStats(rows: readonly ClientStatsRow[]): Promise<void>;
+  /** Engagement summed per `bucketSec` (at least 60) in [from, to), over all exposes or one. */
+  engagementSeries(opts: { from: Date; to: Date; bucketSec: number; exposeId?: string }): Promise<EngagementPoint[]>;
+  /** Dropped writes since `from` by kind and reason, over all exposes or one. */
+  dropSeries(opts: { from: Date; exposeId?: string }): Promise<{ kind: string; outcome: string; n: number }[]>;
+  /** Exposes with activity in the last 15 minutes before `now`, most active first (at most 200). */
+  topExposes(opts: { now: Date }): Promise<TopExposeRow[]>;
+  /** Client reliability summed per `bucketSec` and kind in [from, to). */
+  clientStats(opts: { from: Date; to: Date; bucketSec: number }): Promise<ClientStatsRow[]>;
+  /** Minute rows before `minutesBefore` are summed into hour rows; hour rows before `hoursBefore` deleted. */
+  rollupHistory(opts: { minutesBefore: Date; hoursBefore: Date }): Promise<{
+    engagementMinutes: number;
+    dropMinutes: number;
+    clientMinutes: number;
+    hours: number;
+  }>;
 }
 
 export interface MetricsRow extends CounterRow {
@@ -294,7 +375,8 @@ export interface MetricsStore extends WriteQueries {
 }
 
 export type Store = ExposeStore &
-  MetricsStore & {
+  MetricsStore &
+  AnalyticsStore & {
     readonly kind: 'pglite' | 'postgres';
     close(): Promise<void>;
     /** Open, idle and waiting connections, for the ec_db_pool_* gauges. */

@@ -219,3 +219,84 @@ export const shares = pgTable(
   },
   (t) => [index('shares_expose_idx').on(t.exposeId)],
 );
+
+/**
+ * Engagement history (docs/ARCHITECTURE.md "Analytics"): per expose and UTC minute, what the
+ * counters moved by. Written inside the same statements or transactions that move the counters
+ * (one upsert per expose per batch), so a row's sums always equal the counters' changes.
+ * `upvotes`/`downvotes` are net counter changes (a retracted vote is -1). Kept 48 h, then summed
+ * into `engagement_hours` (kept 90 days) by maintenance. No foreign key: the hot path pays no extra
+ * lookup, and exposes are never deleted.
+ */
+const engagementColumns = {
+  exposeId: text('expose_id').notNull(),
+  views: integer('views').notNull().default(0),
+  upvotes: integer('upvotes').notNull().default(0),
+  downvotes: integer('downvotes').notNull().default(0),
+  shares: integer('shares').notNull().default(0),
+  comments: integer('comments').notNull().default(0),
+};
+export const engagementMinutes = pgTable(
+  'engagement_minutes',
+  { ...engagementColumns, minute: timestamp('minute', { withTimezone: true, mode: 'date' }).notNull() },
+  (t) => [primaryKey({ columns: [t.exposeId, t.minute] }), index('engagement_minutes_minute_idx').on(t.minute)],
+);
+export const engagementHours = pgTable(
+  'engagement_hours',
+  { ...engagementColumns, hour: timestamp('hour', { withTimezone: true, mode: 'date' }).notNull() },
+  (t) => [primaryKey({ columns: [t.exposeId, t.hour] }), index('engagement_hours_hour_idx').on(t.hour)],
+);
+
+/** Writes that moved no counter, per expose, minute, kind and reason (from the count audit's flush). */
+const dropColumns = {
+  exposeId: text('expose_id').notNull(),
+  kind: text('kind').notNull(),
+  outcome: text('outcome').notNull(),
+  n: integer('n').notNull().default(0),
+};
+export const engagementDropMinutes = pgTable(
+  'engagement_drop_minutes',
+  { ...dropColumns, minute: timestamp('minute', { withTimezone: true, mode: 'date' }).notNull() },
+  (t) => [primaryKey({ columns: [t.exposeId, t.minute, t.kind, t.outcome] }), index('engagement_drop_minutes_minute_idx').on(t.minute)],
+);
+export const engagementDropHours = pgTable(
+  'engagement_drop_hours',
+  { ...dropColumns, hour: timestamp('hour', { withTimezone: true, mode: 'date' }).notNull() },
+  (t) => [primaryKey({ columns: [t.exposeId, t.hour, t.kind, t.outcome] }), index('engagement_drop_hours_hour_idx').on(t.hour)],
+);
+
+/**
+ * Client reliability per minute and operation kind (vote, view, share, comment; `page` carries
+ * uncaught errors), from POST /api/telemetry. Latency buckets count acknowledged operations by
+ * click-to-acknowledgement time: lat_100 = up to 100 ms, lat_250 = over 100 up to 250 ms, and so on.
+ */
+const clientColumns = {
+  kind: text('kind').notNull(),
+  operations: integer('operations').notNull().default(0),
+  acknowledged: integer('acknowledged').notNull().default(0),
+  rolledBack: integer('rolled_back').notNull().default(0),
+  dropped: integer('dropped').notNull().default(0),
+  attempts: integer('attempts').notNull().default(0),
+  retries: integer('retries').notNull().default(0),
+  timeouts: integer('timeouts').notNull().default(0),
+  exhausted: integer('exhausted').notNull().default(0),
+  errors: integer('errors').notNull().default(0),
+  lat100: integer('lat_100').notNull().default(0),
+  lat250: integer('lat_250').notNull().default(0),
+  lat500: integer('lat_500').notNull().default(0),
+  lat1000: integer('lat_1000').notNull().default(0),
+  lat2500: integer('lat_2500').notNull().default(0),
+  lat5000: integer('lat_5000').notNull().default(0),
+  lat10000: integer('lat_10000').notNull().default(0),
+  latInf: integer('lat_inf').notNull().default(0),
+};
+export const clientMinutes = pgTable(
+  'client_minutes',
+  { ...clientColumns, minute: timestamp('minute', { withTimezone: true, mode: 'date' }).notNull() },
+  (t) => [primaryKey({ columns: [t.minute, t.kind] })],
+);
+export const clientHours = pgTable(
+  'client_hours',
+  { ...clientColumns, hour: timestamp('hour', { withTimezone: true, mode: 'date' }).notNull() },
+  (t) => [primaryKey({ columns: [t.hour, t.kind] })],
+);

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { engagementRow, engagementUpsert, minuteOf } from './analytics-queries';
 import type { SqlExecutor } from './database';
 import type { ShareOp, WriteQueries } from './port';
 import { counterWrite, intArray, textArray, toWriteResult, ts, type RawWriteRow } from './sql-helpers';
@@ -43,6 +44,7 @@ export function shareQueries(db: SqlExecutor): Pick<WriteQueries, 'applyShares'>
             )`,
           bump: sql`shares = shares + (select count(*) from ins)`,
           changed: sql`exists (select 1 from ins)`,
+          history: (id) => engagementUpsert(minuteOf(opts.now), sql`select ${engagementRow(id, 'shares', sql`(select count(*) from ins)`)} from ctr`),
           extraColumns: sql`, (select count(*) from ins) as recorded, (select max(shares) from g) as ip_total`,
         }),
       );

@@ -70,6 +70,8 @@ export function counterWrite(p: {
   bump: SQL;
   changed: SQL;
   extraColumns?: SQL;
+  /** Engagement history: a CTE (named `eng`) that reads `ctr`, e.g. from analytics-queries.ts `engagementUpsert`. */
+  history?: (exposeId: SQL) => SQL;
 }): SQL {
   return sql`
     with e as (
@@ -81,7 +83,8 @@ export function counterWrite(p: {
       update exposes set ${p.bump}, version = version + 1
       where id = ${p.exposeId} and ${p.changed}
       returning ${COUNTER_COLUMNS}
-    )
+    )${p.history ? sql`,
+    eng as (${p.history(sql`${p.exposeId}::text`)})` : sql``}
     select e.open,
       coalesce(c.views, e.views) as views, coalesce(c.comments, e.comments) as comments,
       coalesce(c.upvotes, e.upvotes) as upvotes, coalesce(c.downvotes, e.downvotes) as downvotes,

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { SqlExecutor } from './database';
 import type { ExposeViewOp, ViewBatchResult, ViewOp, ViewWriteOptions, WriteQueries } from './port';
+import { engagementRow, engagementUpsert, minuteOf } from './analytics-queries';
 import { COUNTER_COLUMNS, textArray, toWriteResult, ts, type RawWriteRow } from './sql-helpers';
 
 /**
@@ -80,6 +81,8 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
         from granted g where exposes.id = g.expose_id and g.n > 0
         returning exposes.id, ${sql.raw('exposes.views, exposes.comments, exposes.upvotes, exposes.downvotes, exposes.shares, exposes.version')}
       ),
+      -- Engagement history: the views counted per expose, added to its minute (analytics-queries.ts).
+      eng as (${engagementUpsert(minuteOf(opts.now), sql`select ${engagementRow(sql`c.id`, 'views', sql`g.n`)} from ctr c join granted g on g.expose_id = c.id`)}),
       -- The sessions' votes, one primary-key probe per (expose, session) of the batch (the LIMIT
       -- keeps the LATERAL from being flattened into a scan of a hot expose's votes).
       my as (
