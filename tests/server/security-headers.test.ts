@@ -66,6 +66,8 @@ describe('security headers', () => {
       expect(script).toContain("'strict-dynamic'");
       expect(directive(csp, 'frame-ancestors')).toBe("frame-ancestors 'none'");
       expect(directive(csp, 'object-src')).toBe("object-src 'none'");
+      // the proof-of-work solver is a same-origin worker (strict-dynamic alone would refuse it)
+      expect(directive(csp, 'worker-src')).toBe("worker-src 'self'");
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
       const nonce = nonceOfHeader(csp);
@@ -98,5 +100,11 @@ describe('security headers', () => {
     expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     // a page still gives a first visitor its cookie
     expect(sessionCookieOf(await t.app.inject({ method: 'GET', url: '/new' }))).toMatch(/^ec_sid=/);
+  });
+
+  it('script assets carry a CSP a worker can run under: same-origin scripts only (a worker gets its own script response CSP)', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/_next/static/chunks/turbopack-worker-abc.js' });
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; script-src 'self'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 });
