@@ -11,7 +11,9 @@ for (const database of testDatabases()) {
   describe(`cookie churn on ${database.name}`, () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await createTestApp(await database.open(), { overrides: { maintenance: false } });
+      // Free votes out of the way: this is about the new-session window, not the per-IP caps
+      // (past 30 free votes a cookie-less vote would get 428, tests/api/challenges.test.ts).
+      t = await createTestApp(await database.open(), { env: { FREE_VOTES_PER_IP: '1000', MAX_VOTES_PER_IP: '1000' }, overrides: { maintenance: false } });
     });
     afterAll(async () => {
       await t.close();

@@ -66,6 +66,7 @@ describe('security headers', () => {
       expect(script).toContain("'strict-dynamic'");
       expect(directive(csp, 'frame-ancestors')).toBe("frame-ancestors 'none'");
       expect(directive(csp, 'object-src')).toBe("object-src 'none'");
+      // same-origin workers: the proof-of-work solver and the offline service worker
       expect(directive(csp, 'worker-src')).toBe("worker-src 'self'");
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
@@ -100,5 +101,11 @@ describe('security headers', () => {
     // pages set no cookie either (issue 16); the first API response does
     expect((await t.app.inject({ method: 'GET', url: '/new' })).headers['set-cookie']).toBeUndefined();
     expect(sessionCookieOf(await t.app.inject({ method: 'GET', url: '/api/health' }))).toMatch(/^ec_sid=/);
+  });
+
+  it('script assets carry a CSP a worker can run under: same-origin scripts only (a worker gets its own script response CSP)', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/_next/static/chunks/turbopack-worker-abc.js' });
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; script-src 'self'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
 });
