@@ -92,7 +92,10 @@ test('the shared feed may be kept in the back/forward cache, and is restored fro
   const browser = await playwright.chromium.launch({ ...info.project.use.launchOptions, ignoreDefaultArgs: ['--disable-back-forward-cache'] });
   const page = await browser.newPage({ baseURL: info.project.use.baseURL, userAgent: BROWSER_UA });
   try {
-    await page.goto('/'); // the first visit sets the session cookie: that response stays unstorable
+    // Pages set no cookie (issue 16): the first visit's page is public; the engine's first API call
+    // (the vote lookup) gives the session, after which the feed is private but still not no-store.
+    await page.goto('/');
+    await expect.poll(async () => (await page.context().cookies()).some((c) => c.name === 'ec_sid')).toBe(true);
     for (const path of ['/', '/?sort=hot', '/?sort=top&t=all']) {
       const res = await page.goto(path);
       expect(res?.headers()['cache-control'], path).not.toMatch(/no-store/);
