@@ -33,25 +33,30 @@ describe('client telemetry from the engine’s events', () => {
     const { engine, fake, sent, collector } = setup();
     // 1: a share that gets a 503, is retried after 1 s and acknowledged 200 ms later.
     const first = engine.share(ID);
+    await vi.advanceTimersByTimeAsync(0); // writes leave the queue on the next turn
     fake.calls[0]!.respond(json(503, errorBody('unavailable')));
     await vi.advanceTimersByTimeAsync(1000);
     await vi.advanceTimersByTimeAsync(200);
     fake.calls[1]!.respond(json(200, snap(ID, 11, { shares: 4 })));
     await expect(first).resolves.toBe(true);
-    // 2: a share whose four attempts all fail on the network: rolled back, retries exhausted.
+    // 2: a share whose four attempts all get a 503: rolled back, retries exhausted. (A network error
+    // is not retried into the void: the write waits in the offline queue instead.)
     const second = engine.share(ID);
+    await vi.advanceTimersByTimeAsync(0); // writes leave the queue on the next turn
     for (const [i, delay] of [1000, 2000, 4000].entries()) {
-      fake.calls[2 + i]!.fail();
+      fake.calls[2 + i]!.respond(json(503, errorBody('unavailable')));
       await vi.advanceTimersByTimeAsync(delay);
     }
-    fake.calls[5]!.fail();
+    fake.calls[5]!.respond(json(503, errorBody('unavailable')));
     await expect(second).resolves.toBe(false);
     // 3: a share the server refuses for good (400): rolled back, not exhausted.
     const third = engine.share(ID);
+    await vi.advanceTimersByTimeAsync(0); // writes leave the queue on the next turn
     fake.calls[6]!.respond(json(400, errorBody('invalid_input')));
     await expect(third).resolves.toBe(false);
     // 4: a share whose first attempt hangs until the 15 s timeout, then succeeds.
     const fourth = engine.share(ID);
+    await vi.advanceTimersByTimeAsync(0); // writes leave the queue on the next turn
     await vi.advanceTimersByTimeAsync(15_000 + 1000);
     fake.calls[8]!.respond(json(200, snap(ID, 12, { shares: 5 })));
     await expect(fourth).resolves.toBe(true);
@@ -88,12 +93,14 @@ describe('client telemetry from the engine’s events', () => {
   it('flushes at once when the page is hidden, and stops for good when the session is not sampled', async () => {
     const { engine, fake, sent, collector } = setup(false);
     const share = engine.share(ID);
+    await vi.advanceTimersByTimeAsync(0); // writes leave the queue on the next turn
     fake.calls[0]!.respond(json(200, snap(ID, 11, { shares: 4 })));
     await share;
     await collector.flush(true);
     expect(sent.map((s) => [s.final, s.batch.ops.length])).toEqual([[true, 1]]);
     // send said "not sampled": nothing more is collected or sent.
     const again = engine.share(ID);
+    await vi.advanceTimersByTimeAsync(0); // writes leave the queue on the next turn
     fake.calls[1]!.respond(json(200, snap(ID, 12, { shares: 5 })));
     await again;
     collector.recordError(new Error('x'));
@@ -114,6 +121,7 @@ describe('client telemetry from the engine’s events', () => {
     });
     collector.observe(t.engine);
     const share = t.engine.share(ID);
+    await vi.advanceTimersByTimeAsync(0); // writes leave the queue on the next turn
     t.fake.calls[0]!.respond(json(200, snap(ID, 11, { shares: 1 })));
     await expect(share).resolves.toBe(true);
     await expect(collector.flush(false)).resolves.toBeUndefined();
