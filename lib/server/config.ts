@@ -83,6 +83,8 @@ const envSchema = z.object({
   MAX_VIEWS_PER_IP: z.coerce.number().int().min(0).max(1_000_000_000).default(500),
   /** Last resort of a graceful shutdown: exit 1 if draining and closing took longer than this. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** The experiments file (docs/EXPERIMENTS.md); the default one may be absent, a named one must exist. */
+  EXPERIMENTS_FILE: z.string().min(1).optional(),
 });
 
 export interface AppConfig {
@@ -123,6 +125,8 @@ export interface AppConfig {
   freeSharesPerIp: number;
   /** docs/ARCHITECTURE.md "Shutdown": the force-exit timer after SIGTERM. */
   shutdownTimeoutMs: number;
+  /** experiments.json, or EXPERIMENTS_FILE (then it must exist). */
+  experimentsFile: { path: string; required: boolean };
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
   dbConnectTimeoutMs: number;
@@ -187,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxViewsPerIp: e.MAX_VIEWS_PER_IP,
     freeSharesPerIp: e.FREE_SHARES_PER_IP,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    experimentsFile: { path: e.EXPERIMENTS_FILE ?? 'experiments.json', required: e.EXPERIMENTS_FILE !== undefined },
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
     dbConnectTimeoutMs: 2_000,

@@ -22,6 +22,7 @@ import { metricsRoute } from './routes/metrics';
 import { prometheusRoute } from './routes/prometheus';
 import { openapiRoute } from './routes/openapi';
 import { shareRoute } from './routes/shares';
+import { assignmentsRoute, experimentActionRoute, experimentsListRoute, exposureRoute } from './routes/experiments';
 import { streamRoute } from './routes/stream';
 import { viewRoute } from './routes/views';
 import { voteRoute } from './routes/votes';
@@ -42,6 +43,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
   adminLoginRoute,
   openapiRoute,
   auditRoute,
+  assignmentsRoute,
+  exposureRoute,
+  experimentsListRoute,
+  experimentActionRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;

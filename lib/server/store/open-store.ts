@@ -1,6 +1,7 @@
 import { auditQueries } from './audit-queries';
 import type { Database, SqlExecutor } from './database';
 import { commentReadQueries, commentWriteQueries } from './comment-queries';
+import { experimentQueries } from './experiment-queries';
 import { exposeQueries } from './expose-queries';
 import { idempotencyWriteQueries } from './idempotency-queries';
 import { maintenanceQueries } from './maintenance-queries';
@@ -34,6 +35,7 @@ export function createStore(db: Database): Store {
     ...saltQueries(db),
     ...maintenanceQueries(db),
     ...auditQueries(db),
+    ...experimentQueries(db),
     transaction: (work) => db.transaction((tx) => work(writeQueries(tx))),
     close: () => db.close(),
     poolStats: db.poolStats,
