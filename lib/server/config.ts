@@ -105,6 +105,8 @@ const envSchema = z.object({
   DASHBOARD_PUSH_MS: z.coerce.number().int().min(250).max(60_000).default(5_000),
   /** Last resort of a graceful shutdown: exit 1 if draining and closing took longer than this. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** The experiments file (docs/EXPERIMENTS.md); the default one may be absent, a named one must exist. */
+  EXPERIMENTS_FILE: z.string().min(1).optional(),
 });
 
 export interface AppConfig {
@@ -156,6 +158,8 @@ export interface AppConfig {
   dashboardPushMs: number;
   /** docs/ARCHITECTURE.md "Shutdown": the force-exit timer after SIGTERM. */
   shutdownTimeoutMs: number;
+  /** experiments.json, or EXPERIMENTS_FILE (then it must exist). */
+  experimentsFile: { path: string; required: boolean };
   requestTimeoutMs: number;
   connectionTimeoutMs: number;
   dbConnectTimeoutMs: number;
@@ -237,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     telemetrySample: e.TELEMETRY_SAMPLE,
     dashboardPushMs: e.DASHBOARD_PUSH_MS,
+    experimentsFile: { path: e.EXPERIMENTS_FILE ?? 'experiments.json', required: e.EXPERIMENTS_FILE !== undefined },
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: e.CONNECTION_TIMEOUT_MS,
     dbConnectTimeoutMs: 2_000,

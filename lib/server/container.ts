@@ -8,6 +8,9 @@ import { createHotWrites, type HotWrites } from './domain/hot-writes';
 import type { IpCaps } from './domain/record-vote';
 import { createAuditRecorder, type AuditRecorder } from './domain/audit';
 import { createChallengeIssuer, type ChallengeIssuer } from './domain/challenge';
+import { createExperiments, type Experiments } from './domain/experiments/experiments';
+import { loadExperiments } from './domain/experiments/definitions';
+import type { ExperimentDefinition } from '@/lib/contracts/experiments';
 import { newExposeId } from './domain/ids';
 import { startMaintenance, type MaintenanceLog } from './domain/maintenance';
 import { createViewerHasher, type ViewerHasher } from './domain/viewer-hash';
@@ -49,6 +52,8 @@ export interface Container {
   hotWrites: HotWrites;
   /** The one metrics registry of this process (GET /api/metrics). */
   telemetry: Telemetry;
+  /** A/B experiments of the client's update strategy (docs/EXPERIMENTS.md). */
+  experiments: Experiments;
   /** Set when shutdown begins: readiness fails and new requests get 503 (lib/server/lifecycle). */
   drain: DrainState;
   /** Waits for accepted hot writes, then closes the bus, Redis and the store. */
@@ -91,6 +96,8 @@ export interface ContainerOverrides {
   /** The process's logger: maintenance failures (absent: stderr) and dependency errors (Redis; absent: nowhere). */
   log?: MaintenanceLog & Partial<WarnLog>;
   telemetry?: Telemetry;
+  /** Instead of the experiments file. */
+  experiments?: readonly ExperimentDefinition[];
 }
 
 const warnLogOf = (log: Partial<WarnLog> | undefined): WarnLog | undefined =>
@@ -101,6 +108,8 @@ const stderrLog: MaintenanceLog = { error: (obj, msg) => console.error(msg, obj)
 
 export async function createContainer(config: AppConfig, overrides: ContainerOverrides = {}): Promise<Container> {
   const sessionSecrets = resolveSessionSecrets(config);
+  // Before anything opens: a bad experiments file stops the start-up with its problems named.
+  const definitions = overrides.experiments ?? loadExperiments(config.experimentsFile);
   const telemetry = overrides.telemetry ?? createTelemetry({ clusterWorker: config.webConcurrency > 1 });
   const store = overrides.store ?? (await openConfiguredStore(config));
   store.observeQueries?.(telemetry.db);
@@ -164,6 +173,7 @@ export async function createContainer(config: AppConfig, overrides: ContainerOve
     viewers: createViewerHasher({ store }),
     bus,
     telemetry,
+    experiments: createExperiments({ store, definitions, now }),
     hotWrites: createHotWrites(
       { store, now, bus, caps, audit, probe: telemetry.writePath },
       {

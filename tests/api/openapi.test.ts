@@ -105,6 +105,10 @@ describe('the OpenAPI document', () => {
         'GET /api/dashboard',
         'GET /api/dashboard/expose',
         'GET /api/dashboard/stream',
+        'GET /api/experiments',
+        'POST /api/experiments/exposures',
+        'GET /api/admin/experiments',
+        'POST /api/admin/experiments/{key}/{action}',
       ].sort(),
     );
     // healthRoute registers three URLs (live, ready and the old /api/health); every other entry one.
@@ -228,6 +232,22 @@ for (const database of testDatabases()) {
       check('/api/expose/metrics', 'get', await v.get(`/api/expose/metrics?ids=${id},unknown`), 200);
       check('/api/expose/metrics', 'get', await v.get('/api/expose/metrics?ids='), 400);
       check('/api/expose/stream', 'get', await v.get('/api/expose/stream?ids=not%20valid'), 400);
+
+      // The shipped experiments.json: vote-debounce, a draft until started.
+      const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const action = '/api/admin/experiments/{key}/{action}';
+      check(action, 'post', await v.post('/api/admin/experiments/vote-debounce/start', {}, admin), 200);
+      check(action, 'post', await v.post('/api/admin/experiments/vote-debounce/start', {}, { authorization: 'Bearer wrong' }), 401);
+      check(action, 'post', await v.post('/api/admin/experiments/no-such-one/start', {}, admin), 404);
+      check(action, 'post', await v.post('/api/admin/experiments/vote-debounce/launch', {}, admin), 400);
+      check('/api/admin/experiments', 'get', await v.get('/api/admin/experiments', admin), 200);
+      check('/api/admin/experiments', 'get', await v.get('/api/admin/experiments'), 401);
+      const assigned = await v.get('/api/experiments');
+      check('/api/experiments', 'get', assigned, 200);
+      const [mine] = assigned.json().assignments as { experiment: string; variant: string }[];
+      check('/api/experiments/exposures', 'post', await v.post('/api/experiments/exposures', { experiment: mine!.experiment, variant: mine!.variant }), 200);
+      check('/api/experiments/exposures', 'post', await v.post('/api/experiments/exposures', { experiment: 'no-such-one', variant: mine!.variant }), 404);
+      check('/api/experiments/exposures', 'post', await v.post('/api/experiments/exposures', { experiment: 'vote-debounce' }), 400);
       check('/api/test/boom', 'get', await v.get('/api/test/boom'), 500);
 
       // A session's comment limit is 5 a minute: the 429 carries the envelope and Retry-After.

@@ -22,6 +22,7 @@ import { metricsRoute } from './routes/metrics';
 import { prometheusRoute } from './routes/prometheus';
 import { openapiRoute } from './routes/openapi';
 import { shareRoute } from './routes/shares';
+import { assignmentsRoute, experimentActionRoute, experimentsListRoute, exposureRoute } from './routes/experiments';
 import { streamRoute } from './routes/stream';
 import { telemetryRoute } from './routes/telemetry';
 import { dashboardExposeRoute, dashboardRoute, dashboardStreamRoute } from './routes/dashboard';
@@ -48,6 +49,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
   dashboardRoute,
   dashboardExposeRoute,
   dashboardStreamRoute,
+  assignmentsRoute,
+  exposureRoute,
+  experimentsListRoute,
+  experimentActionRoute,
 ];
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;

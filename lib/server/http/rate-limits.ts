@@ -49,6 +49,13 @@ export const RATE_LIMIT_POLICY = {
     { by: 'session', points: 30, durationSec: 60 },
     { by: 'ip', points: 600, durationSec: 60 },
   ],
+  /** Experiment exposures: at most one per session and experiment is recorded; this bounds the asking. */
+  exposure: [
+    { by: 'session', points: 30, durationSec: 60 },
+    { by: 'ip', points: 600, durationSec: 60 },
+  ],
+  /** Admin changes (start, pause, stop an experiment). */
+  admin: [{ by: 'ip', points: 60, durationSec: 60 }],
   /** Pages (rendered by Next or replayed by the page cache); build assets are not counted. */
   page: [{ by: 'ip', points: 600, durationSec: 60 }],
 } as const satisfies Record<string, readonly { by: 'session' | 'ip'; points: number; durationSec: number }[]>;

@@ -3,6 +3,7 @@ import { auditQueries } from './audit-queries';
 import { challengeQueries } from './challenge-queries';
 import type { Database, SqlExecutor } from './database';
 import { commentReadQueries, commentWriteQueries } from './comment-queries';
+import { experimentQueries } from './experiment-queries';
 import { exposeQueries } from './expose-queries';
 import { idempotencyWriteQueries } from './idempotency-queries';
 import { maintenanceQueries } from './maintenance-queries';
@@ -41,6 +42,7 @@ export function createStore(db: Database): Store {
     ...maintenanceQueries(db),
     ...auditQueries(db),
     ...analyticsQueries(db),
+    ...experimentQueries(db),
     transaction: (work) => db.transaction((tx) => work(writeQueries(tx))),
     close: () => db.close(),
     poolStats: db.poolStats,

@@ -374,9 +374,60 @@ export interface MetricsStore extends WriteQueries {
   }>;
 }
 
+export interface ExperimentStateRow {
+  key: string;
+  status: string;
+  /** The variant weights frozen when the experiment first started. */
+  weights: number[] | null;
+  startedAt: Date | null;
+}
+
+export interface ExperimentOutcomeRow {
+  experimentKey: string;
+  sessionId: string;
+  variant: string;
+  votes: number;
+  shares: number;
+  comments: number;
+  views: number;
+  operations: number;
+  rolledBack: number;
+  retries: number;
+}
+
+export interface ExperimentVariantAggregate {
+  variant: string;
+  exposures: number;
+  votes: number;
+  shares: number;
+  comments: number;
+  views: number;
+  /** Sum over sessions of all acknowledged writes, and of its square (for the per-session variance). */
+  total: number;
+  totalSquares: number;
+  operations: number;
+  rolledBack: number;
+  retries: number;
+}
+
+export interface ExperimentStore {
+  readExperimentStates(): Promise<ExperimentStateRow[]>;
+  writeExperimentState(state: ExperimentStateRow, now: Date): Promise<void>;
+  /** Records the exposure once; false when this session was already exposed to the experiment. */
+  insertExposure(e: { experimentKey: string; sessionId: string; variant: string; at: Date }): Promise<boolean>;
+  /** Adds to exposed sessions' outcomes; rows of unexposed sessions or another variant are ignored. */
+  addExperimentOutcomes(rows: readonly ExperimentOutcomeRow[]): Promise<void>;
+  addExperimentLatency(rows: readonly { experimentKey: string; variant: string; leMs: number; n: number }[]): Promise<void>;
+  readExperimentAggregates(experimentKey: string): Promise<{
+    variants: ExperimentVariantAggregate[];
+    latency: { variant: string; leMs: number; n: number }[];
+  }>;
+}
+
 export type Store = ExposeStore &
   MetricsStore &
-  AnalyticsStore & {
+  AnalyticsStore &
+  ExperimentStore & {
     readonly kind: 'pglite' | 'postgres';
     close(): Promise<void>;
     /** Open, idle and waiting connections, for the ec_db_pool_* gauges. */

@@ -300,3 +300,50 @@ export const clientHours = pgTable(
   { ...clientColumns, hour: timestamp('hour', { withTimezone: true, mode: 'date' }).notNull() },
   (t) => [primaryKey({ columns: [t.hour, t.kind] })],
 );
+
+/**
+ * A/B experiments (lib/server/domain/experiments): the state an admin set (draft, running, paused,
+ * stopped) and the variant weights frozen when it first started, so a config edit cannot move sessions.
+ */
+export const experimentStates = pgTable('experiment_states', {
+  key: text('key').primaryKey(),
+  status: text('status').notNull(),
+  weights: jsonb('weights').$type<number[]>(),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/**
+ * One row per exposed session and experiment (the exposure, recorded once), with the session's
+ * outcomes added from its telemetry: engagement (acknowledged writes by kind) and reliability.
+ * The session id is the anonymous cookie id (as in `votes`), never an IP or user agent.
+ */
+export const experimentSessions = pgTable(
+  'experiment_sessions',
+  {
+    experimentKey: text('experiment_key').notNull(),
+    sessionId: text('session_id').notNull(),
+    variant: text('variant').notNull(),
+    exposedAt: timestamp('exposed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    votes: integer('votes').notNull().default(0),
+    shares: integer('shares').notNull().default(0),
+    comments: integer('comments').notNull().default(0),
+    views: integer('views').notNull().default(0),
+    operations: integer('operations').notNull().default(0),
+    rolledBack: integer('rolled_back').notNull().default(0),
+    retries: integer('retries').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.experimentKey, t.sessionId] }), index('experiment_sessions_variant_idx').on(t.experimentKey, t.variant)],
+);
+
+/** Click-to-acknowledgement latency of exposed sessions' operations, per experiment, variant and bucket (upper bound, ms). */
+export const experimentLatency = pgTable(
+  'experiment_latency',
+  {
+    experimentKey: text('experiment_key').notNull(),
+    variant: text('variant').notNull(),
+    leMs: integer('le_ms').notNull(),
+    n: bigint('n', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.experimentKey, t.variant, t.leMs] })],
+);
