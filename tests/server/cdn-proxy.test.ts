@@ -5,6 +5,7 @@ import { PRIVATE_CACHE_CONTROL } from '@/lib/server/http/private-response';
 import { SESSION_HEADER } from '@/lib/server/session-header';
 import { createTestApp, sessionCookieOf, type TestApp } from '../helpers/app';
 import { testDatabases } from '../helpers/databases';
+import { hasPrograms } from '../helpers/binaries';
 import { startVarnish, type RunningVarnish } from '../helpers/varnish';
 
 // A real caching proxy (Debian's Varnish, running deploy/varnish/default.vcl) in front of the real
@@ -29,7 +30,7 @@ const rendersOf = (path: string) => renders.filter((r) => r.url === path);
 
 const database = testDatabases()[0]!;
 
-describe('behind a caching proxy (Varnish)', () => {
+describe.skipIf(!hasPrograms('varnishd'))('behind a caching proxy (Varnish)', () => {
   let t: TestApp;
   let varnish: RunningVarnish;
   let cookie: string;
