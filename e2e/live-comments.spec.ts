@@ -50,12 +50,15 @@ test('a comment posted in one browser appears in the other’s list without a re
 
 test('a comment whose post fails keeps its text in the box and the list until it is sent', async ({ page, expose }) => {
   await page.context().route('**/api/expose/comments', (route) =>
-    route.request().method() === 'POST' ? route.abort('connectionreset') : route.continue(),
+    route.request().method() === 'POST'
+      ? route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'busy' } }) })
+      : route.continue(),
   );
   await openExpose(page, expose.exposeId);
   await commentBox(page).fill('Do not lose me');
   await page.getByRole('button', { name: 'Post comment' }).click();
-  // The engine retries network errors (1 s, 2 s, 4 s), then gives up and says so.
+  // The engine retries a 503 (1 s, 2 s, 4 s), then gives up and says so. (A network error would not
+  // be retried into the void: the comment waits in the offline queue, e2e/offline.spec.ts.)
   await expect(page.locator('.ec-comments__error')).toContainText('Your comment could not be posted.', { timeout: 20_000 });
   await expect(commentBox(page)).toHaveValue('Do not lose me');
   await expect(commentList(page)).toHaveText(['Do not lose me']);

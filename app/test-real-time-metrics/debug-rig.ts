@@ -73,6 +73,8 @@ function consoleSignals(): ConsoleSignals {
     isOnline: () => !forcedOffline && (typeof navigator === 'undefined' || navigator.onLine !== false),
     subscribe(listener) {
       own.add(listener);
+      // The server render builds the rig too (the engine subscribes when it is made): no DOM there.
+      if (typeof document === 'undefined') return () => own.delete(listener);
       document.addEventListener('visibilitychange', listener);
       window.addEventListener('online', listener);
       window.addEventListener('offline', listener);
