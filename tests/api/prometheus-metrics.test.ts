@@ -101,7 +101,7 @@ for (const database of testDatabases()) {
       expect(sample(scrape, 'ec_write_commit_seconds_count', { kind: 'view' })).toBe(3); // the bot's view writes nothing
       expect(sample(scrape, 'ec_write_queue_depth')).toBe(0);
       const queries = labelValues(scrape, 'ec_db_query_duration_seconds_count', 'query');
-      expect(queries).toEqual(expect.arrayContaining(['applyViewsAcross', 'lockVotes', 'writeVotes', 'transaction', 'insertExpose']));
+      expect(queries).toEqual(expect.arrayContaining(['applyViewsAcross', 'lockVotes', 'writeVotesGranted', 'transaction', 'insertExpose']));
       expect(sample(scrape, 'ec_db_pool_connections')).toBeGreaterThanOrEqual(1);
       expect(sample(scrape, 'ec_live_streams_open')).toBe(0);
     });

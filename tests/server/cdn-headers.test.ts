@@ -47,6 +47,8 @@ describe('pages a CDN can cache (issue 16)', () => {
       expect(res.headers['set-cookie']).toBeUndefined();
       expect(res.headers['cache-control']).toBe(PUBLIC_PAGE_CACHE_CONTROL);
       expect(PUBLIC_PAGE_CACHE_CONTROL).toMatch(/^public, s-maxage=1, stale-while-revalidate=\d+$/);
+      // The browser's own cache keeps this copy apart from the same page once it holds a session.
+      expect(res.headers.vary).toMatch(/(^|, )Cookie($|,)/);
       expect(last()).toBeUndefined();
     },
   );

@@ -69,6 +69,16 @@ export function keepPublicWhenPlain(res: ServerResponse): void {
   });
 }
 
+function varyOnCookie(res: ServerResponse, given: OutgoingHttpHeaders | undefined): void {
+  const add = (value: unknown) => {
+    const list = value === undefined ? [] : String(value).split(',').map((v) => v.trim()).filter(Boolean);
+    return list.some((v) => v.toLowerCase() === 'cookie') ? list.join(', ') : [...list, 'Cookie'].join(', ');
+  };
+  const inGiven = given && Object.keys(given).find((n) => n.toLowerCase() === 'vary');
+  if (inGiven) given[inGiven] = add(given[inGiven]);
+  else res.setHeader('vary', add(res.getHeader('vary')));
+}
+
 interface Head {
   status?: number;
   setsCookie: boolean;
@@ -86,14 +96,20 @@ function rewriteCacheControl(res: ServerResponse, rewrite: (value: string | unde
     const current = this.getHeader('cache-control');
     const next = rewrite(current === undefined ? undefined : String(current), head);
     if (next !== undefined) this.setHeader('cache-control', next);
+    let isPublic = next === PUBLIC_PAGE_CACHE_CONTROL;
     if (given) {
       const headers = given;
       for (const name of Object.keys(headers)) {
         if (name.toLowerCase() !== 'cache-control') continue;
         const replaced = rewrite(String(headers[name]), head);
         if (replaced !== undefined) headers[name] = replaced;
+        if (replaced === PUBLIC_PAGE_CACHE_CONTROL) isPublic = true;
       }
     }
+    // A public page is the same for every visitor WITHOUT a session; the browser's own cache must
+    // not hand that copy (stale-while-revalidate) to the same browser once it holds a session, e.g.
+    // on the reload right after its first comment: Vary: Cookie keeps the two apart.
+    if (isPublic) varyOnCookie(this, given);
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
   } as ServerResponse['writeHead'];
 }

@@ -1,4 +1,3 @@
-import { SESSION_HEADER } from '@/lib/server/session-header';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
@@ -103,10 +102,7 @@ function cacheKey(req: IncomingMessage, paths: ReadonlySet<string>): string | nu
   // normalised value, so the copy's bytes always match its key.
   const encoding = pageEncoding(req.headers['accept-encoding']);
   req.headers['accept-encoding'] = encoding;
-  // A visitor without a session gets the public copy (a CDN may keep it), one with a session the
-  // private one: the bytes are the same, the Cache-Control the copy replays is not.
-  const audience = req.headers[SESSION_HEADER] === undefined ? 'public' : 'session';
-  return `${req.url}\n${encoding}\n${audience}`;
+  return `${req.url}\n${encoding}`;
 }
 
 /**
