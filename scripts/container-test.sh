@@ -142,7 +142,7 @@ else
   [ -f dist/server.mjs ] && [ -f .next/BUILD_ID ] || { say "npm run build"; npm run build >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "npm run build"; }; }
   ctx="$work/app-ctx"
   mkdir -p "$ctx/lib/server/store"
-  cp package.json package-lock.json next.config.ts "$ctx/"
+  cp package.json package-lock.json next.config.ts experiments.json "$ctx/"
   cp -r dist "$ctx/dist"
   cp -r lib/server/store/migrations "$ctx/lib/server/store/migrations"
   [ -d public ] && cp -r public "$ctx/public"
