@@ -5,7 +5,7 @@ import { commentSchema } from '@/lib/contracts/comments';
 import { metricsSnapshotSchema } from '@/lib/contracts/metrics';
 import type { LiveComment, LiveSnapshot, MetricsBus } from './bus';
 import type { LiveProbe } from '@/lib/server/observability/probes';
-import { createLocalFanout, epochMs } from './local-fanout';
+import { createLocalFanout, epochMs, type LocalFanout } from './local-fanout';
 
 export const METRICS_CHANNEL = 'ec:metrics';
 /** Snapshots that could not reach Redis, kept (latest per expose) to send when it is back. */
@@ -23,6 +23,27 @@ const MAX_UNSENT_COMMENTS = 1_000;
 const snapshotMessageSchema = z.object({ i: z.string(), s: metricsSnapshotSchema.omit({ myVote: true }), t: z.number().optional() });
 const commentMessageSchema = z.object({ i: z.string(), c: commentSchema });
 export const messageSchema = z.union([snapshotMessageSchema, commentMessageSchema]);
+
+/**
+ * One message from Redis (plain or sharded pub/sub): counted, parsed, our own echo skipped, then
+ * handed to this instance's listeners. A malformed message is reported, never thrown.
+ */
+export function receiveBusMessage(
+  raw: string,
+  deps: { instanceId: string; local: Pick<LocalFanout, 'deliver' | 'deliverComment'>; onError: (err: unknown) => void; probe?: Pick<LiveProbe, 'busReceived'> },
+): void {
+  deps.probe?.busReceived();
+  let parsed: z.infer<typeof messageSchema>;
+  try {
+    parsed = messageSchema.parse(JSON.parse(raw));
+  } catch (err) {
+    deps.onError(err);
+    return;
+  }
+  if (parsed.i === deps.instanceId) return;
+  if ('s' in parsed) deps.local.deliver(parsed.s, parsed.t ?? epochMs(), 'redis');
+  else deps.local.deliverComment(parsed.c);
+}
 
 export interface RedisBusOptions extends Partial<RedisTimeouts> {
   url: string;
@@ -124,17 +145,7 @@ export function createRedisBus(opts: RedisBusOptions): MetricsBus {
   });
 
   sub.on('message', (_channel: string, raw: string) => {
-    opts.probe?.busReceived();
-    let parsed: z.infer<typeof messageSchema> | undefined;
-    try {
-      parsed = messageSchema.parse(JSON.parse(raw));
-    } catch (err) {
-      onError(err);
-      return;
-    }
-    if (parsed.i === instanceId) return;
-    if ('s' in parsed) local.deliver(parsed.s, parsed.t ?? epochMs(), 'redis');
-    else local.deliverComment(parsed.c);
+    receiveBusMessage(raw, { instanceId, local, onError, probe: opts.probe });
   });
 
   return {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, type ClusterNode } from 'ioredis';
-import type { z } from 'zod';
 import type { LiveProbe } from '@/lib/server/observability/probes';
 import type { RedisTimeouts } from '@/lib/server/redis-client';
 import type { LiveComment, LiveSnapshot, MetricsBus } from './bus';
 import { createLocalFanout, epochMs } from './local-fanout';
-import { closeConnection, messageSchema } from './redis-bus';
+import { closeConnection, receiveBusMessage } from './redis-bus';
 
 export const SHARD_CHANNEL_PREFIX = 'ec:m';
 /** Default shard count: see docs/SCALING.md ("Live fan-out past one Redis") for the trade-off. */
@@ -175,17 +174,7 @@ export function createShardedRedisBus(opts: ShardedRedisBusOptions): MetricsBus 
   });
 
   sub.on('smessage', (_channel: string, raw: string) => {
-    opts.probe?.busReceived();
-    let parsed: z.infer<typeof messageSchema> | undefined;
-    try {
-      parsed = messageSchema.parse(JSON.parse(raw));
-    } catch (err) {
-      onError(err);
-      return;
-    }
-    if (parsed.i === instanceId) return;
-    if ('s' in parsed) local.deliver(parsed.s, parsed.t ?? epochMs(), 'redis');
-    else local.deliverComment(parsed.c);
+    receiveBusMessage(raw, { instanceId, local, onError, probe: opts.probe });
   });
 
   return {
