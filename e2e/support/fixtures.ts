@@ -13,6 +13,41 @@ type CreateExpose = (title: string) => Promise<CreatedExpose>;
  * session) per worker creates them, and a 429 moves it to a fresh session once.
  */
 export const test = base.extend<{ expose: CreatedExpose }, { createExpose: CreateExpose }>({
+  /**
+   * Every test's page logs its API requests (method, path, status or failure, start and end relative
+   * to the test) and the log is attached to a failed test: a request that never settled is then named
+   * in the report instead of showing only as a locator timeout.
+   */
+  page: async ({ page }, provide, testInfo) => {
+    const t0 = Date.now();
+    const log: { at: number; method: string; path: string; end?: number; outcome?: string }[] = [];
+    const entries = new Map<object, (typeof log)[number]>();
+    const isApi = (url: string) => new URL(url).pathname.startsWith('/api/');
+    page.on('request', (r) => {
+      if (!isApi(r.url())) return;
+      const entry = { at: Date.now() - t0, method: r.method(), path: new URL(r.url()).pathname };
+      entries.set(r, entry);
+      log.push(entry);
+    });
+    const ended = (r: object, outcome: string) => {
+      const entry = entries.get(r);
+      if (!entry) return;
+      entry.end = Date.now() - t0;
+      entry.outcome = outcome;
+    };
+    page.on('requestfinished', (r) => void r.response().then((res) => ended(r, String(res?.status() ?? 'no response'))));
+    page.on('requestfailed', (r) => ended(r, `failed: ${r.failure()?.errorText ?? 'unknown'}`));
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`${Date.now() - t0} ms page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') errors.push(`${Date.now() - t0} ms console ${m.type()}: ${m.text()}`);
+    });
+    await provide(page);
+    if (testInfo.status !== testInfo.expectedStatus) {
+      const lines = log.map((e) => `${e.at} ms ${e.method} ${e.path} → ${e.outcome ?? 'NOT SETTLED'}${e.end === undefined ? '' : ` at ${e.end} ms`}`);
+      await testInfo.attach('api-requests.txt', { body: [...lines, ...errors].join('\n') || '(none)', contentType: 'text/plain' });
+    }
+  },
   createExpose: [
     async ({ playwright }, provide, workerInfo) => {
       const contexts: APIRequestContext[] = [];
