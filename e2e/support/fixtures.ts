@@ -35,7 +35,12 @@ export const test = base.extend<{ expose: CreatedExpose }, { createExpose: Creat
       entry.end = Date.now() - t0;
       entry.outcome = outcome;
     };
-    page.on('requestfinished', (r) => void r.response().then((res) => ended(r, String(res?.status() ?? 'no response'))));
+    page.on('requestfinished', (r) => {
+      r.response().then(
+        (res) => ended(r, String(res?.status() ?? 'no response')),
+        () => ended(r, 'finished (page closed before its status was read)'),
+      );
+    });
     page.on('requestfailed', (r) => ended(r, `failed: ${r.failure()?.errorText ?? 'unknown'}`));
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(`${Date.now() - t0} ms page error: ${e.message}`));

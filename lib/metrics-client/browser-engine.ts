@@ -70,5 +70,10 @@ export function getBrowserEngine(): MetricsEngine {
   });
   // Client telemetry listens to the engine's events (browser-telemetry.ts), once per engine.
   startBrowserTelemetry(instance);
+  // A page kept in the back/forward cache must not hold the queue's sender lock: the next page of the
+  // site asks for it, and Chromium evicts a cached page holding a lock another page wants.
+  const engine = instance;
+  window.addEventListener('pagehide', (e) => e.persisted && engine.suspendSending());
+  window.addEventListener('pageshow', (e) => e.persisted && engine.resumeSending());
   return instance;
 }

@@ -337,6 +337,18 @@ export class MetricsEngine {
     return this.queue.isSender;
   }
 
+  /**
+   * The page enters the back/forward cache (pagehide, persisted): gives the queue's sender lock back
+   * so the next page can send and this one stays cacheable. `resumeSending` on pageshow takes it again.
+   */
+  suspendSending(): void {
+    this.queue.suspend();
+  }
+
+  resumeSending(): void {
+    this.queue.resume();
+  }
+
   private updateSync(): void {
     if (this.isDisposed) return;
     const pending = this.queue.size;

@@ -202,6 +202,32 @@ describe('offline queue across tabs (real timers, BroadcastChannel, one lock man
     expect(locks.holders(SENDER_LOCK)).toBe(1);
   });
 
+  it('a page going into the back/forward cache gives the sender lock to the next page, and takes it back when shown', async () => {
+    const dbName = freshDb();
+    const locks = createLockManager();
+    const server = serverLike();
+    const cached = tab('cached', dbName, locks, server.responder);
+    await vi.waitFor(() => expect(cached.engine.isQueueSender).toBe(true));
+    const next = tab('next', dbName, locks, server.responder);
+    cached.engine.suspendSending(); // pagehide, persisted
+    await vi.waitFor(() => expect(next.engine.isQueueSender).toBe(true));
+    expect(cached.engine.isQueueSender).toBe(false);
+    expect(locks.holders(SENDER_LOCK)).toBe(1);
+    // The new page sends; the cached one (frozen in a browser) sends nothing.
+    void next.engine.share(ID);
+    await vi.waitFor(() => expect(next.engine.getSnapshot(ID)).toMatchObject({ metrics: { shares: 4 }, pendingCount: 0 }));
+    expect(posts(next.fake.calls)).toHaveLength(1);
+    expect(posts(cached.fake.calls)).toHaveLength(0);
+    // Back: the cached page is shown again and the other page is gone; it is the sender once more.
+    cached.engine.resumeSending(); // pageshow, persisted
+    next.engine.dispose();
+    await vi.waitFor(() => expect(cached.engine.isQueueSender).toBe(true));
+    void cached.engine.share(ID);
+    await vi.waitFor(() => expect(posts(cached.fake.calls)).toHaveLength(1));
+    await vi.waitFor(() => expect(server.state.shares).toBe(5));
+    expect(locks.holders(SENDER_LOCK)).toBe(1);
+  });
+
   it('hands over: when the sending tab closes mid-request, the next tab re-sends with the same key, counted once', async () => {
     const dbName = freshDb();
     const locks = createLockManager();

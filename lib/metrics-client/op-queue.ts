@@ -79,6 +79,8 @@ export class OpQueue {
   private readonly restored: Promise<void>;
   private wake: (() => void) | undefined;
   private leading = false;
+  /** The current claim on the sender lock; aborted by `suspend` (and by the engine's end). */
+  private tenure: AbortController | undefined;
 
   constructor(
     private readonly host: OpQueueHost,
@@ -86,15 +88,41 @@ export class OpQueue {
   ) {
     if (d.channel) d.channel.onmessage = (e) => this.onMessage(e.data as Message);
     this.restored = this.restore();
-    if (d.locks) {
-      d.locks.request(SENDER_LOCK, { signal: d.lifetime }, () => this.lead()).catch(() => {});
-    } else {
-      void this.lead();
-    }
     d.lifetime.addEventListener('abort', () => {
+      this.tenure?.abort();
       this.wake?.();
       d.channel?.close();
     });
+    this.claim();
+  }
+
+  /** Asks for the sender lock (without Web Locks this tab simply sends); sends while it holds it. */
+  private claim(): void {
+    const tenure = new AbortController();
+    this.tenure = tenure;
+    if (this.d.lifetime.aborted) tenure.abort();
+    if (this.d.locks) {
+      this.d.locks.request(SENDER_LOCK, { signal: tenure.signal }, () => this.lead(tenure.signal)).catch(() => {});
+    } else {
+      void this.lead(tenure.signal);
+    }
+  }
+
+  /**
+   * The page is going into the back/forward cache: give the sender lock back (after the op in
+   * flight, if any), so that the next page of the site can send, and the cached page is not evicted
+   * for holding a lock another page asks for (Chromium: "weblocks-contention"). No-op without locks.
+   */
+  suspend(): void {
+    if (!this.d.locks || !this.tenure || this.tenure.signal.aborted) return;
+    this.tenure.abort();
+    this.wake?.();
+  }
+
+  /** The page is shown again from the back/forward cache: ask for the sender lock again. */
+  resume(): void {
+    if (!this.d.locks || this.d.lifetime.aborted || !this.tenure?.signal.aborted) return;
+    this.claim();
   }
 
   get size(): number {
@@ -172,14 +200,16 @@ export class OpQueue {
     }
   }
 
-  /** The sender's loop; returns (and so gives the lock back) only when the engine is disposed. */
-  private async lead(): Promise<void> {
-    if (this.d.lifetime.aborted) return;
+  /** The sender's loop; returns (and so gives the lock back) when the engine is disposed or the tenure suspended. */
+  private async lead(tenure: AbortSignal): Promise<void> {
+    if (tenure.aborted) return;
     this.leading = true;
     await this.restored;
-    while (!this.d.lifetime.aborted) {
+    const ended = new Promise<false>((resolve) => tenure.addEventListener('abort', () => resolve(false), { once: true }));
+    while (!tenure.aborted) {
       // Nothing leaves while offline, so that what is decided below (merge, expiry) is decided late.
-      if (!(await this.host.waitOnline())) break;
+      if (!(await Promise.race([this.host.waitOnline(), ended]))) break;
+      if (tenure.aborted) break;
       const next = [...this.ops.values()].sort(byAge)[0];
       if (!next) {
         await new Promise<void>((resolve) => (this.wake = resolve));
