@@ -67,6 +67,8 @@ export function getBrowserEngine(): MetricsEngine {
     // Beyond the free votes and shares of an address the server asks for a proof of work (428).
     ...(typeof window.Worker === 'function' && { solveChallenge: workerSolver }),
     ...queueSeams(),
+    // The session's A/B variants (GET /api/experiments at start; docs/EXPERIMENTS.md).
+    experiments: true,
   });
   // Client telemetry listens to the engine's events (browser-telemetry.ts), once per engine.
   startBrowserTelemetry(instance);
