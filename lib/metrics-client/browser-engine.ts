@@ -72,5 +72,11 @@ export function getBrowserEngine(): MetricsEngine {
   });
   // Client telemetry listens to the engine's events (browser-telemetry.ts), once per engine.
   startBrowserTelemetry(instance);
+  // The variants in force, on <html data-ec-variants="experiment:variant …"> ("none" when in no
+  // experiment) once known: for support and tests; nothing is drawn differently.
+  const engine = instance;
+  void engine.experimentsLoaded.then(() => {
+    document.documentElement.dataset.ecVariants = engine.experimentAssignments.map((a) => `${a.experiment}:${a.variant}`).join(' ') || 'none';
+  });
   return instance;
 }

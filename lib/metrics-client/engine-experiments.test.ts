@@ -116,6 +116,33 @@ describe('experiments in the engine', () => {
     await expect(shared).resolves.toBe(false); // one retry in this variant, not three
   });
 
+  it('a first-time visitor whose other requests raced for the session cookie asks again, under the session it kept', async () => {
+    const t = makeEngine({ experiments: true, hasSession: false });
+    const asks = () => t.fake.calls.filter((c) => c.path === '/api/experiments');
+    t.engine.register(snap(ID, 10, { upvotes: 0 })); // no myVote: the engine looks it up, also without a cookie
+    await vi.advanceTimersByTimeAsync(100);
+    const lookup = t.fake.calls.find((c) => c.path === '/api/expose/metrics')!;
+    expect(lookup).toBeDefined();
+    asks()[0]!.respond(json(200, { assignments: [{ experiment: 'vote-debounce', variant: 'debounce-300', policy: { voteDebounceMs: 300 } }] }));
+    await flush();
+    expect(asks()).toHaveLength(1); // waits for the lookup: its Set-Cookie may be the one the browser keeps
+    lookup.respond(json(200, { items: [snap(ID, 10, { upvotes: 0 }, null)] }));
+    await flush();
+    expect(asks()).toHaveLength(2);
+    asks()[1]!.respond(json(200, immediate));
+    await t.engine.experimentsLoaded;
+    expect(t.engine.experimentAssignments).toEqual(immediate.assignments);
+    expect(t.engine.policy.voteDebounceMs).toBe(0);
+  });
+
+  it('a first-time visitor whose assignments request was alone asks once', async () => {
+    const t = makeEngine({ experiments: true, hasSession: false });
+    t.fake.calls[0]!.respond(json(200, immediate));
+    await t.engine.experimentsLoaded;
+    expect(t.fake.calls).toHaveLength(1);
+    expect(t.engine.policy.voteDebounceMs).toBe(0);
+  });
+
   it('without the option the engine makes no experiments request', () => {
     const t = makeEngine();
     expect(t.fake.calls).toHaveLength(0);

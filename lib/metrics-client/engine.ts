@@ -96,6 +96,7 @@ export class MetricsEngine {
   private sessionHandshake: Promise<void> | undefined;
   /** Requests that left before any reply brought the session cookie: each may still set one. */
   private cookielessInFlight = 0;
+  private cookielessStarted = 0;
   private cookielessDone: Array<() => void> = [];
   private readonly unsubscribeSignals: () => void;
 
@@ -126,6 +127,7 @@ export class MetricsEngine {
       onRequest: () => {
         if (this.sessionHeld) return () => {};
         this.cookielessInFlight += 1;
+        this.cookielessStarted += 1;
         let ended = false;
         return () => {
           if (ended) return;
@@ -210,6 +212,9 @@ export class MetricsEngine {
         {
           deps: this.deps,
           setPolicy: (p) => (this.currentPolicy = p),
+          cookielessRequests: () => this.cookielessStarted,
+          sessionSettled: () =>
+            this.cookielessInFlight === 0 || this.isDisposed ? Promise.resolve() : new Promise<void>((resolve) => this.cookielessDone.push(resolve)),
           exposed: (e) => this.events.emit({ type: 'exposure', at: now(), ...e }),
         },
         basePolicy,

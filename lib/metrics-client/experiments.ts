@@ -22,6 +22,10 @@ export interface ExperimentHost {
   deps: RunnerDeps;
   /** The policy built from the defaults and the assignments' overrides. */
   setPolicy(policy: MetricsPolicy): void;
+  /** How many requests have left without a session cookie so far (each may bring a new session). */
+  cookielessRequests(): number;
+  /** Settles when no request without a session cookie is in flight any more. */
+  sessionSettled(): Promise<void>;
   exposed(e: ExposedVariant): void;
 }
 
@@ -89,16 +93,26 @@ export class ExperimentSession {
     private readonly base: MetricsPolicy,
   ) {}
 
-  /** Asks for this session's assignments once; a failure leaves the defaults (no experiment). */
-  load(): Promise<void> {
-    if (this.loaded) return Promise.resolve();
+  /**
+   * Asks for this session's assignments once; a failure leaves the defaults (no experiment). A
+   * first-time visitor has no session yet: this request creates one, but so does every other
+   * request that leaves without a cookie meanwhile, and the browser keeps the last cookie set. The
+   * assignments are then those of a session the browser no longer holds, so they are asked again.
+   */
+  async load(): Promise<void> {
+    if (this.loaded) return;
     this.loaded = true;
-    return runWithRetries({ method: 'GET', path: EXPERIMENTS_PATH }, readAssignments, this.host.deps).then((res) => {
-      if (!res.ok || res.value.length === 0 || this.host.deps.lifetime.aborted) return;
-      this.assignments = res.value;
-      this.owner = owners(res.value);
-      this.host.setPolicy(applyOverrides(this.base, res.value));
-    });
+    const get = () => runWithRetries({ method: 'GET', path: EXPERIMENTS_PATH }, readAssignments, this.host.deps);
+    const before = this.host.cookielessRequests();
+    let res = await get();
+    if (res.ok && this.host.cookielessRequests() > before) {
+      await this.host.sessionSettled();
+      if (this.host.cookielessRequests() > before + 1) res = await get();
+    }
+    if (!res.ok || res.value.length === 0 || this.host.deps.lifetime.aborted) return;
+    this.assignments = res.value;
+    this.owner = owners(res.value);
+    this.host.setPolicy(applyOverrides(this.base, res.value));
   }
 
   /** The session's assignments (empty until they arrived, or when it is in no experiment). */
