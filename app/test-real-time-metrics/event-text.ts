@@ -45,6 +45,8 @@ export function describeEvent(e: EngineEvent): string {
       return 'all queued changes synced';
     case 'dropped_expired':
       return `${e.kind} on ${e.exposeId} dropped: older than 24 h${op}`;
+    case 'exposure':
+      return `exposed to ${e.variant} of experiment ${e.experiment}`;
   }
 }
 

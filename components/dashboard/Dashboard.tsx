@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 import type { DashboardExpose, DashboardSnapshot, EngagementSeries } from '@/lib/contracts/dashboard';
 import type { ChartSeries } from './TimeChart';
 import { downloadCsv } from './csv';
+import { ExperimentsPanel } from './ExperimentsPanel';
 
 // uPlot and its CSS load only here, after the page is up: nothing of it is in the feed's bundle.
 const TimeChart = dynamic(() => import('./TimeChart'), { ssr: false, loading: () => <div className="ec-chart ec-muted">Loading chart…</div> });
@@ -387,6 +388,8 @@ export function Dashboard() {
           />
         )}
       </Panel>
+
+      <ExperimentsPanel />
 
       <Panel
         id="vitals"

@@ -1,6 +1,8 @@
 // The telemetry batch as the browser builds it, in a module without zod (see metric-names.ts):
 // lib/metrics-client/telemetry.ts imports this; the server validates with lib/contracts/telemetry.ts.
 
+import type { ExposedVariant } from './experiments-shape';
+
 export const TELEMETRY_PATH = '/api/telemetry';
 export const TELEMETRY_OP_KINDS = ['vote', 'view', 'share', 'comment'] as const;
 export type TelemetryOpKind = (typeof TELEMETRY_OP_KINDS)[number];
@@ -43,4 +45,9 @@ export interface TelemetryBatch {
   errors: { errorClass: string; count: number }[];
   /** performance.memory.usedJSHeapSize where the browser has it. */
   heapBytes?: number;
+  /**
+   * The experiments' variants this session was exposed to (experiments-shape.ts): the server adds
+   * the batch's operations to their outcomes (docs/EXPERIMENTS.md "Outcomes").
+   */
+  experiments?: ExposedVariant[];
 }

@@ -9,6 +9,7 @@ import {
   WEB_VITAL_NAMES,
   type TelemetryBatch,
 } from './telemetry-shape';
+import { TELEMETRY_MAX_EXPERIMENTS } from './experiments-shape';
 
 const count = z.number().int().min(0).max(100);
 
@@ -37,6 +38,10 @@ export const telemetryBatchSchema = z
       .array(z.object({ errorClass: z.string().regex(ERROR_CLASS_PATTERN), count: z.number().int().min(1).max(1000) }).strict())
       .max(TELEMETRY_MAX_ERRORS),
     heapBytes: z.number().int().min(0).max(2 ** 40).optional(),
+    experiments: z
+      .array(z.object({ experiment: z.string().min(1).max(48), variant: z.string().min(1).max(48) }).strict())
+      .max(TELEMETRY_MAX_EXPERIMENTS)
+      .optional(),
   })
   .strict();
 

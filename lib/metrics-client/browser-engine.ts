@@ -67,13 +67,20 @@ export function getBrowserEngine(): MetricsEngine {
     // Beyond the free votes and shares of an address the server asks for a proof of work (428).
     ...(typeof window.Worker === 'function' && { solveChallenge: workerSolver }),
     ...queueSeams(),
+    // The session's A/B variants (GET /api/experiments at start; docs/EXPERIMENTS.md).
+    experiments: true,
   });
   // Client telemetry listens to the engine's events (browser-telemetry.ts), once per engine.
   startBrowserTelemetry(instance);
+  const engine = instance;
   // A page kept in the back/forward cache must not hold the queue's sender lock: the next page of the
   // site asks for it, and Chromium evicts a cached page holding a lock another page wants.
-  const engine = instance;
   window.addEventListener('pagehide', (e) => e.persisted && engine.suspendSending());
   window.addEventListener('pageshow', (e) => e.persisted && engine.resumeSending());
+  // The variants in force, on <html data-ec-variants="experiment:variant …"> ("none" when in no
+  // experiment) once known: for support and tests; nothing is drawn differently.
+  void engine.experimentsLoaded.then(() => {
+    document.documentElement.dataset.ecVariants = engine.experimentAssignments.map((a) => `${a.experiment}:${a.variant}`).join(' ') || 'none';
+  });
   return instance;
 }

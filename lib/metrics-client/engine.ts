@@ -19,6 +19,8 @@ import { globalTimers, TimerSet, type TimerSeams } from './timers';
 import type { FetchLike, TransportInterceptor } from './transport';
 import type { ExposeView } from './view';
 import { VoteScheduler } from './vote-scheduler';
+import { ExperimentSession } from './experiments';
+import type { AssignmentShape } from '@/lib/contracts/experiments-shape';
 import type { VoteButton } from '@/lib/contracts/vote-transition';
 import type { ChallengeSolver } from './challenge';
 
@@ -47,6 +49,11 @@ export interface MetricsEngineOptions {
   locks?: LockManagerLike;
   /** The host knows the browser holds a session cookie already (tests); else the first write asks for one. */
   hasSession?: boolean;
+  /**
+   * Take part in A/B experiments (docs/EXPERIMENTS.md): ask GET /api/experiments for this session's
+   * variants at start and apply their policy overrides. Off by default (tests, the debug console).
+   */
+  experiments?: boolean;
 }
 
 /** What the offline banner shows. */
@@ -67,7 +74,9 @@ export type SnapshotSource = 'register' | 'refresh' | 'live';
  * sent with timeouts and retries, refreshed in batches. No React, no globals: every seam is injected.
  */
 export class MetricsEngine {
-  readonly policy: MetricsPolicy;
+  /** The defaults with the caller's overrides; experiment variants replace some values once known. */
+  private currentPolicy: MetricsPolicy;
+  private readonly experiments: ExperimentSession | undefined;
   private readonly store = new ExposeStore();
   private readonly events = createEmitter<EngineEvent>();
   private readonly lifetime = new AbortController();
@@ -87,29 +96,38 @@ export class MetricsEngine {
   private sessionHandshake: Promise<void> | undefined;
   /** Requests that left before any reply brought the session cookie: each may still set one. */
   private cookielessInFlight = 0;
+  private cookielessStarted = 0;
   private cookielessDone: Array<() => void> = [];
   private readonly unsubscribeSignals: () => void;
 
   constructor(opts: MetricsEngineOptions) {
-    this.policy = { ...DEFAULT_POLICY, ...opts.policy };
+    const basePolicy: MetricsPolicy = { ...DEFAULT_POLICY, ...opts.policy };
+    this.currentPolicy = basePolicy;
     this.timers = new TimerSet(opts.timers ?? globalTimers);
     this.sessionHeld = opts.hasSession ?? false;
     const now = opts.now ?? (() => Date.now());
     const { fetch, transportInterceptor: intercept } = opts;
+    // Read on every use: an experiment's variant may replace these values after start.
+    const policy = () => this.currentPolicy;
     this.deps = {
       fetch: intercept ? (url, init) => intercept(url, init, fetch) : fetch,
       timers: this.timers,
-      timeoutMs: this.policy.requestTimeoutMs,
+      get timeoutMs() {
+        return policy().requestTimeoutMs;
+      },
       baseUrl: opts.baseUrl ?? '',
       now,
       lifetime: this.lifetime.signal,
-      policy: this.policy,
+      get policy() {
+        return policy();
+      },
       signals: opts.signals ?? alwaysOnSignals,
       emit: (e) => this.events.emit(e),
       ...(opts.solveChallenge && { solveChallenge: opts.solveChallenge }),
       onRequest: () => {
         if (this.sessionHeld) return () => {};
         this.cookielessInFlight += 1;
+        this.cookielessStarted += 1;
         let ended = false;
         return () => {
           if (ended) return;
@@ -165,7 +183,7 @@ export class MetricsEngine {
         storage: opts.queueStorage ?? memoryQueueStorage(),
         channel: opts.channel,
         locks: opts.locks,
-        maxAgeMs: this.policy.queueMaxAgeMs,
+        maxAgeMs: basePolicy.queueMaxAgeMs,
         lifetime: this.lifetime.signal,
       },
     );
@@ -174,7 +192,11 @@ export class MetricsEngine {
       store: this.store,
       ops: this.ops,
       timers: this.timers,
-      debounceMs: this.policy.voteDebounceMs,
+      // A vote is what the vote-debounce experiment changes: its first one exposes the session.
+      debounceMs: () => {
+        this.experiments?.affect('voteDebounceMs');
+        return this.currentPolicy.voteDebounceMs;
+      },
       now,
       emit: this.deps.emit,
       voteLookup: (exposeId) => {
@@ -185,9 +207,43 @@ export class MetricsEngine {
     });
     this.unsubscribeSignals = this.deps.signals.subscribe(() => this.updateSync());
     this.live = opts.eventSource && this.createLiveStream(opts.eventSource, opts.random ?? Math.random);
+    if (opts.experiments) {
+      this.experiments = new ExperimentSession(
+        {
+          deps: this.deps,
+          setPolicy: (p) => (this.currentPolicy = p),
+          cookielessRequests: () => this.cookielessStarted,
+          sessionSettled: () =>
+            this.cookielessInFlight === 0 || this.isDisposed ? Promise.resolve() : new Promise<void>((resolve) => this.cookielessDone.push(resolve)),
+          exposed: (e) => this.events.emit({ type: 'exposure', at: now(), ...e }),
+        },
+        basePolicy,
+      );
+      this.experimentsLoaded = this.experiments.load();
+      // The other overridable values expose the session where they first act on a person's write.
+      this.events.subscribe((e) => {
+        if (e.type === 'retry_scheduled' && e.opId !== undefined) this.experiments?.affect('retryDelaysMs');
+        else if (e.type === 'request_sent' && e.opId !== undefined) this.experiments?.affect('requestTimeoutMs');
+        else if (e.type === 'refresh') this.experiments?.affect('refreshIntervalMs');
+      });
+    }
+  }
+
+  /** The policy in force: the defaults and the caller's options, with the session's variants applied. */
+  get policy(): MetricsPolicy {
+    return this.currentPolicy;
+  }
+
+  /** Settles once the session's experiment assignments arrived (or failed); at once without experiments. */
+  readonly experimentsLoaded: Promise<void> = Promise.resolve();
+
+  /** The session's variants in running experiments, once they arrived. */
+  get experimentAssignments(): readonly AssignmentShape[] {
+    return this.experiments?.current ?? [];
   }
 
   private createLiveStream(EventSource: LiveEventSourceConstructor, random: () => number): LiveStream {
+    // A copy of the deps: the live stream's settings are not among an experiment's overrides.
     const host = {
       ids: () => this.refresh.trackedIds(),
       apply: (s: MetricsSnapshot) => this.applyServerSnapshot(s, 'live'),

@@ -19,7 +19,9 @@ export type EngineEvent =
   /** The offline queue is empty again after it had waited for the network. */
   | { type: 'synced'; at: number }
   /** A queued write older than 24 h was dropped (the server no longer knows its key). */
-  | { type: 'dropped_expired'; at: number; opId: string; exposeId: string; kind: OpKind };
+  | { type: 'dropped_expired'; at: number; opId: string; exposeId: string; kind: OpKind }
+  /** The server recorded that this session was exposed to its variant of an experiment. */
+  | { type: 'exposure'; at: number; experiment: string; variant: string };
 
 export type Listener<E> = (event: E) => void;
 

@@ -8,6 +8,7 @@ import {
   type TelemetryOp,
   type WebVitalName,
 } from '@/lib/contracts/telemetry-shape';
+import { TELEMETRY_MAX_EXPERIMENTS } from '@/lib/contracts/experiments-shape';
 import type { EngineEvent } from './events';
 import type { OpKind } from './operations';
 import { globalTimers, type TimerSeams } from './timers';
@@ -52,6 +53,8 @@ export class TelemetryCollector {
   private ops: TelemetryOp[] = [];
   private vitals: TelemetryBatch['vitals'] = [];
   private errors = new Map<string, number>();
+  /** Experiment -> variant this session was exposed to; every later batch names them. */
+  private readonly exposed = new Map<string, string>();
   private timer: unknown;
   private stopped = false;
   private readonly timers: TimerSeams;
@@ -96,6 +99,9 @@ export class TelemetryCollector {
         return;
       case 'op_dropped':
         this.settle(e.opId, 'dropped', e.at, false, false);
+        return;
+      case 'exposure':
+        if (this.exposed.size < TELEMETRY_MAX_EXPERIMENTS) this.exposed.set(e.experiment, e.variant);
         return;
       default:
         return;
@@ -156,6 +162,7 @@ export class TelemetryCollector {
       vitals: this.vitals,
       errors: [...this.errors].map(([errorClass, count]) => ({ errorClass, count })),
     };
+    if (this.exposed.size > 0) batch.experiments = [...this.exposed].map(([experiment, variant]) => ({ experiment, variant }));
     const heap = this.opts.heapBytes?.();
     if (heap !== undefined && Number.isInteger(heap) && heap >= 0) batch.heapBytes = heap;
     this.ops = this.ops.slice(TELEMETRY_MAX_OPS);

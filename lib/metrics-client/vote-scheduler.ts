@@ -9,7 +9,8 @@ export interface VoteSchedulerDeps {
   store: ExposeStore;
   ops: OpExecutor;
   timers: TimerSet;
-  debounceMs: number;
+  /** Read at each click: an experiment's variant may change it after the engine started. */
+  debounceMs: () => number;
   now: () => number;
   emit: (event: EngineEvent) => void;
   /**
@@ -70,7 +71,7 @@ export class VoteScheduler {
         store.dispatch(exposeId, { type: 'op_phase', opId, phase: 'queued' });
         const op = store.get(exposeId)?.ops.find((o) => o.id === opId);
         if (op) ops.enqueue(op);
-      }, this.d.debounceMs),
+      }, this.d.debounceMs()),
     );
     return ops.outcome(opId);
   }

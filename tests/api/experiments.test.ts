@@ -137,30 +137,24 @@ describe.each(testDatabases())('experiment results on $name', (database) => {
     }
     for (const list of Object.values(byVariant)) for (const v of list) await expose(t, v.cookie, DEBOUNCE.key, list === byVariant.control ? 'control' : 'immediate');
     // control: 1, 2, 3 votes; immediate: 4, 5, 9 votes (+1 share for the first); operations and rollbacks.
-    const outcome = (variant: string, sessionId: string, votes: number, shares: number, operations: number, rolledBack: number, retries: number) => ({
-      experimentKey: DEBOUNCE.key, sessionId, variant, votes, shares, comments: 0, views: 0, operations, rolledBack, retries,
+    const outcome = (variant: string, sessionId: string, votes: number, shares: number, operations: number, rolledBack: number, retries: number, latency: { leMs: number; n: number }[] = []) => ({
+      experimentKey: DEBOUNCE.key, sessionId, variant, votes, shares, comments: 0, views: 0, operations, rolledBack, retries, latency,
     });
     const c = byVariant.control!;
     const m = byVariant.immediate!;
-    await t.container.experiments.recordOutcomes(
-      [
-        outcome('control', c[0]!.sessionId, 1, 0, 10, 1, 2),
-        outcome('control', c[1]!.sessionId, 2, 0, 10, 0, 0),
-        outcome('control', c[2]!.sessionId, 3, 0, 20, 1, 1),
-        outcome('immediate', m[0]!.sessionId, 4, 1, 20, 2, 4),
-        outcome('immediate', m[1]!.sessionId, 5, 0, 20, 2, 4),
-        outcome('immediate', m[2]!.sessionId, 9, 0, 20, 2, 4),
-        // Ignored: a session under a variant it was not exposed to, and an unexposed session.
-        outcome('immediate', c[0]!.sessionId, 100, 0, 100, 100, 100),
-        outcome('control', 'never-exposed-session-id-00', 100, 0, 100, 100, 100),
-      ],
-      [
-        { experimentKey: DEBOUNCE.key, variant: 'control', leMs: 500, n: 8 },
-        { experimentKey: DEBOUNCE.key, variant: 'control', leMs: 1000, n: 2 },
-        { experimentKey: DEBOUNCE.key, variant: 'immediate', leMs: 100, n: 9 },
-        { experimentKey: DEBOUNCE.key, variant: 'immediate', leMs: 250, n: 1 },
-      ],
-    );
+    const slow = [{ leMs: 10_000, n: 100 }];
+    const taken = await store.addExperimentOutcomes([
+      outcome('control', c[0]!.sessionId, 1, 0, 10, 1, 2, [{ leMs: 500, n: 8 }, { leMs: 1000, n: 2 }]),
+      outcome('control', c[1]!.sessionId, 2, 0, 10, 0, 0),
+      outcome('control', c[2]!.sessionId, 3, 0, 20, 1, 1),
+      outcome('immediate', m[0]!.sessionId, 4, 1, 20, 2, 4, [{ leMs: 100, n: 9 }, { leMs: 250, n: 1 }]),
+      outcome('immediate', m[1]!.sessionId, 5, 0, 20, 2, 4),
+      outcome('immediate', m[2]!.sessionId, 9, 0, 20, 2, 4),
+      // Ignored, latency included: a session under a variant it was not exposed to, and an unexposed session.
+      outcome('immediate', c[1]!.sessionId, 100, 0, 100, 100, 100, slow),
+      outcome('control', 'never-exposed-session-id-00', 100, 0, 100, 100, 100, slow),
+    ]);
+    expect(taken).toBe(6);
     const [summary] = await list(t);
     const [control, immediate] = summary!.variants;
     expect(control).toMatchObject({ key: 'control', exposures: 3, operations: 40, rollbackRatio: 2 / 40, retriesPerOperation: 3 / 40, ackLatencyMs: { p50: 500, p95: 1000 } });
@@ -207,6 +201,73 @@ describe.each(testDatabases())('experiment results on $name', (database) => {
     const res = await act(t, DEBOUNCE.key, 'start');
     expect(res.statusCode).toBe(400);
     expect(res.json().error.message).toMatch(/stopped/);
+  });
+});
+
+const telemetryOp = (kind: string, outcome: string, latencyMs: number | null, retries = 0) => ({
+  kind, outcome, attempts: outcome === 'dropped' ? 0 : 1 + retries, retries, timeouts: 0, exhausted: false, latencyMs,
+});
+const postTelemetry = (t: TestApp, cookie: string, body: unknown) =>
+  t.app.inject({ method: 'POST', url: '/api/telemetry', headers: { ...JSON_HEADERS, cookie }, payload: JSON.stringify(body) });
+
+describe.each(testDatabases())('experiment outcomes from client telemetry on $name', (database) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await open(await database.open());
+    await act(t, DEBOUNCE.key, 'start');
+  });
+  afterAll(async () => {
+    await t.close();
+    await database.cleanup();
+  });
+
+  it('adds a tagged batch to the exposed variant only; untagged, unexposed and wrong-variant batches add nothing', async () => {
+    const v = await visitor(t);
+    const variant = v.assignments[0].variant as string;
+    const other = variant === 'control' ? 'immediate' : 'control';
+    const batch = {
+      ops: [
+        telemetryOp('vote', 'acknowledged', 80),
+        telemetryOp('vote', 'acknowledged', 120, 1),
+        telemetryOp('view', 'acknowledged', 300),
+        telemetryOp('share', 'rolled_back', null, 3),
+        telemetryOp('vote', 'dropped', null),
+      ],
+      vitals: [],
+      errors: [],
+    };
+    // Before its exposure the session's tagged batch is ignored (the store finds no exposed row).
+    expect((await postTelemetry(t, v.cookie, { ...batch, experiments: [{ experiment: DEBOUNCE.key, variant }] })).statusCode).toBe(204);
+    expect((await expose(t, v.cookie, DEBOUNCE.key, variant)).json()).toEqual({ recorded: true });
+    expect((await postTelemetry(t, v.cookie, { ...batch, experiments: [{ experiment: DEBOUNCE.key, variant }] })).statusCode).toBe(204);
+    expect((await postTelemetry(t, v.cookie, batch)).statusCode).toBe(204);
+    expect((await postTelemetry(t, v.cookie, { ...batch, experiments: [{ experiment: DEBOUNCE.key, variant: other }] })).statusCode).toBe(204);
+    expect((await postTelemetry(t, v.cookie, { ...batch, experiments: [{ experiment: 'no-such-experiment', variant }] })).statusCode).toBe(204);
+    const stranger = await visitor(t);
+    expect((await postTelemetry(t, stranger.cookie, { ...batch, experiments: [{ experiment: DEBOUNCE.key, variant: stranger.assignments[0].variant }] })).statusCode).toBe(204);
+
+    const [summary] = await list(t);
+    const mine = summary!.variants.find((x) => x.key === variant)!;
+    const theirs = summary!.variants.find((x) => x.key === other)!;
+    // Once: 3 acknowledged (2 votes, 1 view) of 4 ended ops (the dropped one never needed sending), 1 rollback, 4 retries.
+    expect(mine).toMatchObject({ exposures: 1, operations: 4, rollbackRatio: 1 / 4, retriesPerOperation: 1, ackLatencyMs: { p50: 250, p95: 500 } });
+    expect(mine.engagement).toEqual({ votes: 2, shares: 0, comments: 0, views: 1, total: 3 });
+    expect(theirs).toMatchObject({ exposures: 0, operations: 0, ackLatencyMs: { p50: null, p95: null } });
+  });
+
+  it('refuses a malformed experiments tag with 400 and keeps nothing of the batch', async () => {
+    const v = await visitor(t);
+    const variant = v.assignments[0].variant as string;
+    await expose(t, v.cookie, DEBOUNCE.key, variant);
+    const before = await list(t);
+    const ops = [telemetryOp('vote', 'acknowledged', 80)];
+    const tooMany = Array.from({ length: 21 }, (_, i) => ({ experiment: `e-${i}`, variant }));
+    for (const experiments of [tooMany, [{ experiment: DEBOUNCE.key }], [{ experiment: DEBOUNCE.key, variant, extra: 1 }], 'vote-debounce']) {
+      const res = await postTelemetry(t, v.cookie, { ops, vitals: [], errors: [], experiments });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('invalid_input');
+    }
+    expect(await list(t)).toEqual(before);
   });
 });
 

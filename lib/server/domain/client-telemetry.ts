@@ -3,6 +3,7 @@ import type { TelemetryBatch } from '@/lib/contracts/telemetry-shape';
 import type { ClientProbe } from '@/lib/server/observability/probes';
 import { LATENCY_BOUNDS_MS } from '@/lib/server/store/analytics-queries';
 import type { AnalyticsStore, ClientStatsRow } from '@/lib/server/store/port';
+import type { Experiments } from './experiments/experiments';
 
 export interface ClientTelemetryDeps {
   store: Pick<AnalyticsStore, 'addClientStats'>;
@@ -10,6 +11,8 @@ export interface ClientTelemetryDeps {
   probe: ClientProbe;
   /** TELEMETRY_SAMPLE: the share of sessions whose telemetry is kept, 0..1. */
   sampleRate: number;
+  /** Takes the outcomes of a batch that names the experiments the session was exposed to. */
+  experiments?: Pick<Experiments, 'recordOutcomes'>;
 }
 
 /**
@@ -75,6 +78,9 @@ export async function recordClientTelemetry(deps: ClientTelemetryDeps, sessionId
   if (!isSampled(sessionId, deps.sampleRate)) return false;
   const rows = aggregateBatch(batch, deps.now());
   if (rows.length > 0) await deps.store.addClientStats(rows);
+  // Its own statement after the minute rows: a failure here loses these outcomes, never counts twice
+  // (the browser never re-sends a batch).
+  if (batch.experiments?.length && deps.experiments) await deps.experiments.recordOutcomes(sessionId, batch.experiments, batch.ops);
   for (const op of batch.ops) deps.probe.operation(op);
   for (const v of batch.vitals) deps.probe.vital(v.name, v.value);
   for (const e of batch.errors) deps.probe.error(e.errorClass, e.count);

@@ -39,32 +39,40 @@ export function experimentQueries(db: SqlExecutor): ExperimentStore {
     },
 
     async addExperimentOutcomes(rows) {
-      if (rows.length === 0) return;
-      // Only an exposed session's own row, under the variant it was exposed to, takes outcomes; sorted
-      // so that concurrent batches lock rows in one order.
-      const sorted = [...rows].sort((a, b) => (a.experimentKey + a.sessionId < b.experimentKey + b.sessionId ? -1 : 1));
+      if (rows.length === 0) return 0;
+      // Only an exposed session's own row, under the variant it was exposed to, takes outcomes, and
+      // only the rows so taken add latency (the join on `taken`): one statement, so a batch counts
+      // whole or not at all. Sorted so that concurrent batches lock rows in one order.
+      const sorted = [...rows].sort((a, b) => (a.experimentKey + '\n' + a.sessionId < b.experimentKey + '\n' + b.sessionId ? -1 : 1));
       const col = (f: (r: (typeof rows)[number]) => number) => intArray(sorted.map(f));
-      await db.rows(sql`
-        update experiment_sessions s set
-          votes = s.votes + r.votes, shares = s.shares + r.shares, comments = s.comments + r.comments,
-          views = s.views + r.views, operations = s.operations + r.operations,
-          rolled_back = s.rolled_back + r.rolled_back, retries = s.retries + r.retries
-        from unnest(${textArray(sorted.map((r) => r.experimentKey))}, ${textArray(sorted.map((r) => r.sessionId))},
-          ${textArray(sorted.map((r) => r.variant))}, ${col((r) => r.votes)}, ${col((r) => r.shares)},
-          ${col((r) => r.comments)}, ${col((r) => r.views)}, ${col((r) => r.operations)},
-          ${col((r) => r.rolledBack)}, ${col((r) => r.retries)})
-          as r(experiment_key, session_id, variant, votes, shares, comments, views, operations, rolled_back, retries)
-        where s.experiment_key = r.experiment_key and s.session_id = r.session_id and s.variant = r.variant`);
-    },
-
-    async addExperimentLatency(rows) {
-      if (rows.length === 0) return;
-      const sorted = [...rows].sort((a, b) => `${a.experimentKey}\n${a.variant}\n${a.leMs}`.localeCompare(`${b.experimentKey}\n${b.variant}\n${b.leMs}`));
-      await db.rows(sql`
-        insert into experiment_latency (experiment_key, variant, le_ms, n)
-        select * from unnest(${textArray(sorted.map((r) => r.experimentKey))}, ${textArray(sorted.map((r) => r.variant))},
-          ${intArray(sorted.map((r) => r.leMs))}, ${sql.param(sorted.map((r) => r.n))}::bigint[])
-        on conflict (experiment_key, variant, le_ms) do update set n = experiment_latency.n + excluded.n`);
+      const lat = sorted.flatMap((r) => r.latency.filter((l) => l.n > 0).map((l) => ({ ...l, r })));
+      const result = await db.rows<{ taken: string | number }>(sql`
+        with taken as (
+          update experiment_sessions s set
+            votes = s.votes + r.votes, shares = s.shares + r.shares, comments = s.comments + r.comments,
+            views = s.views + r.views, operations = s.operations + r.operations,
+            rolled_back = s.rolled_back + r.rolled_back, retries = s.retries + r.retries
+          from unnest(${textArray(sorted.map((r) => r.experimentKey))}, ${textArray(sorted.map((r) => r.sessionId))},
+            ${textArray(sorted.map((r) => r.variant))}, ${col((r) => r.votes)}, ${col((r) => r.shares)},
+            ${col((r) => r.comments)}, ${col((r) => r.views)}, ${col((r) => r.operations)},
+            ${col((r) => r.rolledBack)}, ${col((r) => r.retries)})
+            as r(experiment_key, session_id, variant, votes, shares, comments, views, operations, rolled_back, retries)
+          where s.experiment_key = r.experiment_key and s.session_id = r.session_id and s.variant = r.variant
+          returning s.experiment_key, s.session_id, s.variant
+        ),
+        latency as (
+          insert into experiment_latency (experiment_key, variant, le_ms, n)
+          select l.experiment_key, l.variant, l.le_ms, sum(l.n)
+          from unnest(${textArray(lat.map((l) => l.r.experimentKey))}, ${textArray(lat.map((l) => l.r.sessionId))},
+            ${textArray(lat.map((l) => l.r.variant))}, ${intArray(lat.map((l) => l.leMs))}, ${intArray(lat.map((l) => l.n))})
+            as l(experiment_key, session_id, variant, le_ms, n)
+          join taken t on t.experiment_key = l.experiment_key and t.session_id = l.session_id and t.variant = l.variant
+          group by l.experiment_key, l.variant, l.le_ms
+          order by l.experiment_key, l.variant, l.le_ms
+          on conflict (experiment_key, variant, le_ms) do update set n = experiment_latency.n + excluded.n
+        )
+        select count(*) as taken from taken`);
+      return num(result[0]?.taken);
     },
 
     async readExperimentAggregates(experimentKey) {

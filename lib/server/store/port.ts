@@ -393,6 +393,8 @@ export interface ExperimentOutcomeRow {
   operations: number;
   rolledBack: number;
   retries: number;
+  /** Click-to-acknowledgement latencies of the row's acknowledged operations, by bucket upper bound (ms). */
+  latency: readonly { leMs: number; n: number }[];
 }
 
 export interface ExperimentVariantAggregate {
@@ -415,9 +417,12 @@ export interface ExperimentStore {
   writeExperimentState(state: ExperimentStateRow, now: Date): Promise<void>;
   /** Records the exposure once; false when this session was already exposed to the experiment. */
   insertExposure(e: { experimentKey: string; sessionId: string; variant: string; at: Date }): Promise<boolean>;
-  /** Adds to exposed sessions' outcomes; rows of unexposed sessions or another variant are ignored. */
-  addExperimentOutcomes(rows: readonly ExperimentOutcomeRow[]): Promise<void>;
-  addExperimentLatency(rows: readonly { experimentKey: string; variant: string; leMs: number; n: number }[]): Promise<void>;
+  /**
+   * Adds to exposed sessions' outcomes and their variants' latency buckets, in one statement; rows of
+   * unexposed sessions or of another variant than the exposed one are ignored, latency included.
+   * Returns how many rows were taken.
+   */
+  addExperimentOutcomes(rows: readonly ExperimentOutcomeRow[]): Promise<number>;
   readExperimentAggregates(experimentKey: string): Promise<{
     variants: ExperimentVariantAggregate[];
     latency: { variant: string; leMs: number; n: number }[];

@@ -1,7 +1,10 @@
 import type { ExperimentAssignment, ExperimentDefinition, ExperimentStatus, ExperimentSummary } from '@/lib/contracts/experiments';
-import type { ExperimentOutcomeRow, ExperimentStore } from '@/lib/server/store/port';
+import type { ExposedVariant } from '@/lib/contracts/experiments-shape';
+import type { TelemetryOp } from '@/lib/contracts/telemetry-shape';
+import type { ExperimentStore } from '@/lib/server/store/port';
 import { DomainError, invalidInput, notFound } from '../errors';
 import { assignVariant } from './assignment';
+import { outcomeRows } from './outcomes';
 import { summarise } from './results';
 
 /**
@@ -15,8 +18,11 @@ export interface Experiments {
   assignments(sessionId: string): Promise<ExperimentAssignment[]>;
   /** Records the exposure once; the variant must be the session's own. Returns whether it was new. */
   recordExposure(sessionId: string, experiment: string, variant: string): Promise<boolean>;
-  /** Adds a session's outcomes (from its telemetry) to the experiments it was exposed to. */
-  recordOutcomes(rows: readonly ExperimentOutcomeRow[], latency: readonly { experimentKey: string; variant: string; leMs: number; n: number }[]): Promise<void>;
+  /**
+   * Adds one telemetry batch of a session to the experiments it names. Only a session exposed to
+   * that very variant takes it (the store checks); returns how many experiments took it.
+   */
+  recordOutcomes(sessionId: string, exposed: readonly ExposedVariant[], ops: readonly TelemetryOp[]): Promise<number>;
   act(key: string, action: 'start' | 'pause' | 'stop'): Promise<ExperimentSummary>;
   summaries(): Promise<ExperimentSummary[]>;
 }
@@ -108,10 +114,9 @@ export function createExperiments(deps: {
       return deps.store.insertExposure({ experimentKey: experiment, sessionId, variant, at: now });
     },
 
-    async recordOutcomes(rows, latency) {
-      const known = rows.filter((r) => defs.has(r.experimentKey));
-      await deps.store.addExperimentOutcomes(known);
-      await deps.store.addExperimentLatency(latency.filter((l) => defs.has(l.experimentKey)));
+    async recordOutcomes(sessionId, exposed, ops) {
+      const rows = outcomeRows(sessionId, exposed.filter((e) => defs.has(e.experiment)), ops);
+      return rows.length === 0 ? 0 : deps.store.addExperimentOutcomes(rows);
     },
 
     async act(key, action) {

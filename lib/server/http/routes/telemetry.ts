@@ -18,7 +18,13 @@ export const telemetryRoute = defineRoute({
   errors: ['unavailable'],
   handler: async ({ body, sessionId, container }) => {
     const sampled = await recordClientTelemetry(
-      { store: container.store, now: container.now, probe: container.telemetry.client, sampleRate: container.config.telemetrySample },
+      {
+        store: container.store,
+        now: container.now,
+        probe: container.telemetry.client,
+        sampleRate: container.config.telemetrySample,
+        experiments: container.experiments,
+      },
       sessionId,
       body,
     );
