@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyVoteBatch } from '@/lib/server/domain/record-vote';
+import { applyVoteBatch, applyVoteBatchAcross } from '@/lib/server/domain/record-vote';
+import { DomainError } from '@/lib/server/domain/errors';
 import type { Store } from '@/lib/server/store/port';
 import { databaseOf, testDatabases } from '../helpers/databases';
 import { metricsOf, seedExpose } from '../helpers/fixtures';
@@ -19,7 +20,7 @@ for (const database of testDatabases()) {
       await database.cleanup();
     });
 
-    const view = (sessionId: string, viewerHash: string, previousHash: string | null = null) => ({ sessionId, viewerHash, previousHash });
+    const view = (sessionId: string, viewerHash: string, previousHash: string | null = null, day?: string) => ({ sessionId, viewerHash, previousHash, day });
 
     it('applyViews counts each new hash once per batch, with one counter update and one version bump', async () => {
       const id = await seedExpose(store);
@@ -36,13 +37,14 @@ for (const database of testDatabases()) {
 
     it('applyViews treats a live row under the previous hash as seen, an expired one as not, and revives expired rows', async () => {
       const id = await seedExpose(store);
-      await store.applyViews(id, [view('s', 'yesterday')], { now: T0, until: at(DAY) });
-      const next = await store.applyViews(id, [view('s', 'today', 'yesterday')], { now: at(DAY - 1), until: at(2 * DAY) });
+      // Hashes are filed under their salt's day: 'yesterday' under T0's, 'today' under the next.
+      await store.applyViews(id, [view('s', 'yesterday', null, '2031-01-01')], { now: T0, until: at(DAY) });
+      const next = await store.applyViews(id, [view('s', 'today', 'yesterday', '2031-01-02')], { now: at(DAY - 1), until: at(2 * DAY) });
       expect(next!.counted).toEqual([false]);
-      const later = await store.applyViews(id, [view('s', 'today', 'yesterday')], { now: at(DAY), until: at(2 * DAY) });
+      const later = await store.applyViews(id, [view('s', 'today', 'yesterday', '2031-01-02')], { now: at(DAY), until: at(2 * DAY) });
       expect(later!.counted).toEqual([true]);
       // the same hash after its row expired (maintenance has not run yet) counts again
-      const revived = await store.applyViews(id, [view('s', 'yesterday')], { now: at(DAY + 5), until: at(2 * DAY + 5) });
+      const revived = await store.applyViews(id, [view('s', 'yesterday', null, '2031-01-01')], { now: at(DAY + 5), until: at(2 * DAY + 5) });
       expect(revived!.counted).toEqual([true]);
       expect(await metricsOf(store, id)).toMatchObject({ views: 3 });
     });
@@ -108,6 +110,34 @@ for (const database of testDatabases()) {
       expect(same[0]!.version).toBe(1);
     });
 
+    it('a vote batch spanning exposes: one transaction, per expose one bump, a missing or closed expose fails only its own ops', async () => {
+      const a = await seedExpose(store);
+      const b = await seedExpose(store);
+      const closed = await seedExpose(store, { expiresAt: T0 });
+      let transactions = 0;
+      const counting = { ...store, transaction: <T>(work: Parameters<Store['transaction']>[0]) => (transactions++, store.transaction(work as never) as Promise<T>) };
+      const outcomes = await applyVoteBatchAcross({ store: counting, now: () => T0 }, [
+        { exposeId: b, sessionId: 's1', value: 1 },
+        { exposeId: a, sessionId: 's1', value: -1 },
+        { exposeId: 'missing', sessionId: 's1', value: 1 },
+        { exposeId: a, sessionId: 's2', value: 1 },
+        { exposeId: closed, sessionId: 's1', value: 1 },
+        { exposeId: b, sessionId: 's1', value: 0 }, // the same session takes its vote back in the batch
+        { exposeId: b, sessionId: 's3', value: 1 },
+      ]);
+      expect(transactions).toBe(1);
+      const codes = outcomes.map((o) => (o instanceof DomainError ? o.code : o.snapshot.myVote));
+      expect(codes).toEqual([null, 'downvote', 'not_found', 'upvote', 'expired', null, 'upvote']);
+      expect(await metricsOf(store, a)).toMatchObject({ upvotes: 1, downvotes: 1, version: 1 });
+      expect(await metricsOf(store, b)).toMatchObject({ upvotes: 1, downvotes: 0, version: 1 });
+      expect(await metricsOf(store, closed)).toMatchObject({ upvotes: 0, version: 0 });
+      const voteRows = await databaseOf(store).rows<{ n: string }>(sql`select count(*) as n from votes where expose_id = ${closed}`);
+      expect(Number(voteRows[0]!.n)).toBe(0);
+      // Nothing changes: no bump.
+      const again = await applyVoteBatchAcross({ store, now: () => T0 }, [{ exposeId: a, sessionId: 's2', value: 1 }]);
+      expect(again[0]).toMatchObject({ changed: false, snapshot: { version: 1 } });
+    });
+
     it('a second transaction on the same session’s vote waits for the first to commit', async () => {
       const id = await seedExpose(store);
       let release!: () => void;
@@ -115,16 +145,16 @@ for (const database of testDatabases()) {
       let firstLocked!: () => void;
       const locked = new Promise<void>((r) => (firstLocked = r));
       const first = store.transaction(async (tx) => {
-        const l = await tx.lockVotes(id, ['s'], { now: T0 });
-        expect(l!.current.get('s')).toBe(0);
+        const l = await tx.lockVotes([{ exposeId: id, sessionId: 's' }], { now: T0 });
+        expect(l.get(id)!.current.get('s')).toBe(0);
         firstLocked();
         await gate;
-        return tx.writeVotes(id, [{ sessionId: 's', value: 1, counted: true }], { upvotes: 1, downvotes: 0 }, { now: T0 });
+        return tx.writeVotes([{ exposeId: id, changes: [{ sessionId: 's', value: 1, counted: true }], delta: { upvotes: 1, downvotes: 0 } }], { now: T0 });
       });
       await locked;
       let secondSaw: number | undefined;
       const second = store.transaction(async (tx) => {
-        secondSaw = (await tx.lockVotes(id, ['s'], { now: T0 }))!.current.get('s');
+        secondSaw = (await tx.lockVotes([{ exposeId: id, sessionId: 's' }], { now: T0 })).get(id)!.current.get('s');
       });
       await new Promise((r) => setTimeout(r, 150));
       expect(secondSaw).toBeUndefined(); // still blocked behind the first transaction
@@ -168,13 +198,13 @@ for (const database of testDatabases()) {
       const id = await seedExpose(store);
       const db = databaseOf(store);
       await db.rows(sql`
-        insert into view_dedup (expose_id, viewer_hash, expires_at)
-        select ${id}, 'old-' || g, ${T0.toISOString()}::timestamptz from generate_series(1, 12000) g`);
-      await db.rows(sql`insert into view_dedup (expose_id, viewer_hash, expires_at) values (${id}, 'live', ${at(1).toISOString()}::timestamptz)`);
+        insert into view_dedup (expose_id, viewer_hash, expires_at, day)
+        select ${id}, 'old-' || g, ${T0.toISOString()}::timestamptz, '2030-12-31' from generate_series(1, 12000) g`);
+      await db.rows(sql`insert into view_dedup (expose_id, viewer_hash, expires_at, day) values (${id}, 'live', ${at(1).toISOString()}::timestamptz, '2030-12-31')`);
       await db.rows(sql`
-        insert into idempotency_keys (session_id, scope, key, fingerprint, created_at) values
-          ('s', 'x', 'old', 'f', ${at(-DAY - 1).toISOString()}::timestamptz),
-          ('s', 'x', 'new', 'f', ${at(-DAY + 1000).toISOString()}::timestamptz)`);
+        insert into idempotency_keys (session_id, scope, key, fingerprint, created_at, day) values
+          ('s', 'x', 'old', 'f', ${at(-DAY - 1).toISOString()}::timestamptz, '2030-12-30'),
+          ('s', 'x', 'new', 'f', ${at(-DAY + 1000).toISOString()}::timestamptz, '2030-12-31')`);
       await store.ensureSalt('2030-12-30', 'old', { now: at(-2 * DAY) });
       await store.ensureSalt('2030-12-31', 'yesterday', { now: at(-DAY) });
       // per-IP counts under a deleted salt can no longer be matched to anyone: they go with it
