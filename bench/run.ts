@@ -240,8 +240,8 @@ request), votes from distinct sessions (no cookie: a new session per request, so
 "CPU µs/req" is the CPU time (user + system, from /proc) that the server (with its cluster workers), PostgreSQL,
 Redis and the load generator each spent during the run, divided by the requests answered.
 
-Setups: **coalesced** = the default hot-write path (votes and views for one expose share one transaction
-per batch); **naive** = \`WRITE_PATH=direct\`, one transaction with its own counter UPDATE per request;
+Setups: **coalesced** = the default hot-write path (votes that arrive together share one transaction
+and views one statement, whatever their exposes); **naive** = \`WRITE_PATH=direct\`, one transaction with its own counter UPDATE per request;
 **WEB_CONCURRENCY=N** = N worker processes (node:cluster) with Redis.
 
 ## Throughput and latency
