@@ -138,6 +138,42 @@ for (const database of testDatabases()) {
       expect(again[0]).toMatchObject({ changed: false, snapshot: { version: 1 } });
     });
 
+    it('a vote batch spanning exposes goes through the gate per expose: free, paid, replayed, over the cap, challenge required and put back', async () => {
+      const a = await seedExpose(store);
+      const b = await seedExpose(store);
+      const caps = { freeVotes: 1, maxVotes: 2, views: 100, freeShares: 1, maxShares: 2 };
+      const solution = { id: `sol_${a}`, expiresAt: at(60_000) };
+      const ip = 'ip1';
+      // With a solution in the batch: claims, then the free and the paid grant of both exposes.
+      const first = await applyVoteBatchAcross({ store, now: () => T0, caps }, [
+        { exposeId: a, sessionId: 's1', value: 1, ipKey: ip },
+        { exposeId: a, sessionId: 's2', value: 1, ipKey: ip }, // no free vote left, and s3's paid one fills the hard cap
+        { exposeId: a, sessionId: 's3', value: 1, ipKey: ip, solution },
+        { exposeId: b, sessionId: 's1', value: -1, ipKey: ip },
+        { exposeId: b, sessionId: 's4', value: 1, ipKey: ip, solution }, // the same solution again: used by s3
+      ]);
+      const summary = (o: (typeof first)[number]) => (o instanceof DomainError ? o.code : o.refused ?? (o.overIpCap ? 'over_ip_cap' : o.snapshot.myVote));
+      expect(first.map(summary)).toEqual(['upvote', 'over_ip_cap', 'upvote', 'downvote', 'challenge_failed']);
+      expect(await metricsOf(store, a)).toMatchObject({ upvotes: 2, downvotes: 0, version: 1 });
+      expect(await metricsOf(store, b)).toMatchObject({ upvotes: 0, downvotes: 1, version: 1 });
+      const counts = async () =>
+        (await databaseOf(store).rows<{ expose_id: string; votes: number }>(sql`select expose_id, votes from ip_expose_counts where ip_key = ${ip} and expose_id in (${a}, ${b}) order by expose_id`)).map((r): [string, number] => [r.expose_id, Number(r.votes)]);
+      expect(new Map(await counts())).toEqual(new Map([[a, 2], [b, 1]]));
+      // Without solutions (the folded grant): a is at its hard cap (kept, not counted), b has room (refused, put back).
+      const second = await applyVoteBatchAcross({ store, now: () => T0, caps }, [
+        { exposeId: b, sessionId: 's5', value: 1, ipKey: ip },
+        { exposeId: a, sessionId: 's5', value: 1, ipKey: ip },
+      ]);
+      expect(second.map(summary)).toEqual(['challenge_required', 'over_ip_cap']);
+      expect(await metricsOf(store, a)).toMatchObject({ upvotes: 2, downvotes: 0 });
+      expect(await metricsOf(store, b)).toMatchObject({ upvotes: 0, downvotes: 1 });
+      const rows = await databaseOf(store).rows<{ expose_id: string; value: number; counted: boolean }>(
+        sql`select expose_id, value, counted from votes where session_id = 's5' and expose_id in (${a}, ${b})`,
+      );
+      expect(new Map(rows.map((r) => [r.expose_id, [Number(r.value), r.counted]]))).toEqual(new Map([[a, [1, false]], [b, [0, true]]]));
+      expect(new Map(await counts())).toEqual(new Map([[a, 2], [b, 1]]));
+    });
+
     it('a second transaction on the same session’s vote waits for the first to commit', async () => {
       const id = await seedExpose(store);
       let release!: () => void;
