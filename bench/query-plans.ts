@@ -45,10 +45,11 @@ export async function generateData(client: pg.ClientBase, scale: number): Promis
             when i % 10 = 4 then now() + interval '1 day' end,
        (i * 37) % 1000, 0, (i * 13) % 100, (i * 7) % 20, (i * 3) % 10, i % 50
      from generate_series(1, ${s.exposes}) i`,
-    `insert into view_dedup (expose_id, viewer_hash, expires_at)
-     select case when g % 5 = 0 then '${HOT}' else ${id(`1 + g % ${s.exposes}`)} end, md5(g::text),
-       now() + ((g % 100) - 5) * interval '15 minutes'
-     from generate_series(1, ${s.viewDedup}) g`,
+    `insert into view_dedup (expose_id, viewer_hash, expires_at, day)
+     select expose_id, hash, expires_at, to_char((expires_at - interval '1 day') at time zone 'UTC', 'YYYY-MM-DD')
+     from (select case when g % 5 = 0 then '${HOT}' else ${id(`1 + g % ${s.exposes}`)} end as expose_id, md5(g::text) as hash,
+       now() + ((g % 100) - 5) * interval '15 minutes' as expires_at
+     from generate_series(1, ${s.viewDedup}) g) r`,
     `insert into votes (expose_id, session_id, value, updated_at)
      select case when g % 5 = 0 then '${HOT}' else ${id(`1 + g % ${s.exposes}`)} end,
        case when g % 5 = 0 then 'h' || g else 's' || (g % ${Math.max(1, Math.round(s.votes / 5))}) end, (g % 3) - 1, now()
@@ -61,10 +62,9 @@ export async function generateData(client: pg.ClientBase, scale: number): Promis
     `insert into shares (expose_id, channel, created_at)
      select ${id(`1 + g % ${s.exposes}`)}, 'copy', now() - g * interval '1 second'
      from generate_series(1, ${s.shares}) g`,
-    `insert into idempotency_keys (session_id, scope, key, fingerprint, status_code, response, created_at)
-     select 's' || g, 'share', 'k' || g, 'f', 200, '{}'::jsonb,
-       now() - (g % 1450) * interval '1 minute'
-     from generate_series(1, ${s.idempotencyKeys}) g`,
+    `insert into idempotency_keys (session_id, scope, key, fingerprint, status_code, response, created_at, day)
+     select 's' || g, 'share', 'k' || g, 'f', 200, '{}'::jsonb, created_at, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')
+     from (select g, now() - (g % 1450) * interval '1 minute' as created_at from generate_series(1, ${s.idempotencyKeys}) g) r`,
     // Engagement history: 50 exposes active in every minute of the last 49 h (the last hour past
     // the 48 h rollup cutoff), hour rows for 50 exposes over 90 days, client rows per minute and kind.
     `insert into engagement_minutes (expose_id, minute, views, upvotes, downvotes, shares, comments)

@@ -6,6 +6,7 @@ import os from 'node:os';
 import { createBenchDatabase, serverVersion, type BenchDatabase } from './databases';
 import { runFanout, type FanoutResult } from './fanout';
 import { runLoad, type LoadResult } from './load';
+import { runWrk } from './wrk';
 import { startServer, type RunningServer } from './server-process';
 import { summariseProfiles } from './profile';
 
@@ -25,6 +26,8 @@ const json = { 'content-type': 'application/json' };
  * a worse case than many addresses).
  */
 const UNLIMITED = { RATE_LIMITS: '0', MAX_STREAMS_PER_IP: '5000', FREE_VOTES_PER_IP: '1000000000', MAX_VOTES_PER_IP: '1000000000', FREE_SHARES_PER_IP: '1000000000', MAX_SHARES_PER_IP: '1000000000', MAX_VIEWS_PER_IP: '1000000000' };
+/** BENCH_WRK=0 leaves out the wrk rows (wrk is Debian's \`wrk\` package). */
+const WRK = process.env.BENCH_WRK !== '0' && spawnSync('wrk', ['--version']).error === undefined;
 // BENCH_PORT: first port of a free range (one per server started), so parallel runs on one machine do not collide.
 let port = Number(process.env.BENCH_PORT ?? 3400);
 
@@ -87,6 +90,22 @@ async function writeLoads(setup: string, server: RunningServer, db: BenchDatabas
     const after = await counter(db, server.url, column, targets);
     const counted = after - before;
     rows.push({ ...r, setup, check: counted === r.ok ? `exact (${counted})` : `MISMATCH: ${counted} counted, ${r.ok} acknowledged` });
+    log(rows[rows.length - 1]!);
+    if (!WRK) continue;
+    // The same scenario from wrk: fresh viewers (user agents tagged wrk/n) and fresh sessions again.
+    const beforeWrk = after;
+    const w = await runWrk({
+      name: `${r.name} (wrk)`,
+      url: server.url,
+      connections: 64,
+      amount,
+      path: kind === 'views' ? '/api/expose/views' : '/api/expose/vote',
+      targets,
+      extra: kind === 'views' ? {} : { voteType: 'upvote' },
+      serverPid: server.pid,
+    });
+    const countedWrk = (await counter(db, server.url, column, targets)) - beforeWrk;
+    rows.push({ ...w, setup, check: countedWrk === w.ok ? `exact (${countedWrk})` : `MISMATCH: ${countedWrk} counted, ${w.ok} acknowledged` });
     log(rows[rows.length - 1]!);
   }
 }
@@ -211,6 +230,9 @@ Node ${process.version}; PostgreSQL ${pgVersion} (local, default settings, durab
 Conditions: the built server (\`node dist/server.mjs\`, NODE_ENV=production, LOG_LEVEL=warn, RATE_LIMITS=0)
 and the load generator (autocannon, same machine, 127.0.0.1) share the 2 cores; read-only scenarios run ${DURATION} s,
 write scenarios send a fixed number of requests (so the final counters must equal the 2xx replies exactly). Each
+write scenario runs twice: from autocannon, then (rows marked "(wrk)") the same number of requests from wrk
+(Debian's C load generator, 2 threads, 64 connections; bench/wrk.ts: each thread sends its share of writes,
+then health checks until every write of it is answered, so the counts are exact too). Each
 server first gets an unmeasured warm-up (2 s of health checks, 2,000 views and 2,000 votes on an expose of its own).
 req/s = answered requests / time to the last response. Views come from distinct viewers (a distinct user agent per
 request), votes from distinct sessions (no cookie: a new session per request, so every reply also sets a cookie).
@@ -218,8 +240,8 @@ request), votes from distinct sessions (no cookie: a new session per request, so
 "CPU µs/req" is the CPU time (user + system, from /proc) that the server (with its cluster workers), PostgreSQL,
 Redis and the load generator each spent during the run, divided by the requests answered.
 
-Setups: **coalesced** = the default hot-write path (votes and views for one expose share one transaction
-per batch); **naive** = \`WRITE_PATH=direct\`, one transaction with its own counter UPDATE per request;
+Setups: **coalesced** = the default hot-write path (votes that arrive together share one transaction
+and views one statement, whatever their exposes); **naive** = \`WRITE_PATH=direct\`, one transaction with its own counter UPDATE per request;
 **WEB_CONCURRENCY=N** = N worker processes (node:cluster) with Redis.
 
 ## Throughput and latency

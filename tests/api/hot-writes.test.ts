@@ -116,6 +116,40 @@ for (const writePath of ['coalesced', 'direct'] as const) {
         }
       });
 
+      it('counts concurrent votes on many exposes exactly; a missing or expired expose fails only its own requests', async () => {
+        const ids = await Promise.all(Array.from({ length: 20 }, () => seedExpose(t.container.store)));
+        const closed = await seedExpose(t.container.store, { expiresAt: new Date(Date.now() - 1000) });
+        const targets = [...ids.flatMap((id) => Array.from({ length: 10 }, () => id)), ...Array.from({ length: 5 }, () => 'missing0001'), ...Array.from({ length: 5 }, () => closed)];
+        const transactions = vi.spyOn(t.container.store, 'transaction');
+        try {
+          const replies = await Promise.all(
+            targets.map((exposeId, i) =>
+              t.app.inject({
+                method: 'POST',
+                url: '/api/expose/vote',
+                remoteAddress: `10.1.${i >> 8}.${i & 255}`,
+                headers: json,
+                payload: { exposeId, voteType: i % 3 ? 'upvote' : 'downvote' },
+              }),
+            ),
+          );
+          const codes = replies.map((r) => (r.statusCode === 200 ? r.json().myVote : r.json().error.code));
+          expect(codes.slice(0, 200)).toEqual(targets.slice(0, 200).map((_, i) => (i % 3 ? 'upvote' : 'downvote')));
+          expect(codes.slice(200, 205)).toEqual(Array(5).fill('not_found'));
+          expect(codes.slice(205)).toEqual(Array(5).fill('expired'));
+          for (const [k, id] of ids.entries()) {
+            const downs = Array.from({ length: 10 }, (_, j) => k * 10 + j).filter((i) => i % 3 === 0).length;
+            expect(await metricsOf(t.container.store, id)).toMatchObject({ upvotes: 10 - downs, downvotes: downs });
+          }
+          expect(await metricsOf(t.container.store, closed)).toMatchObject({ upvotes: 0, downvotes: 0, version: 0 });
+          // Coalesced: batches span exposes, so fewer transactions than exposes; direct: one per request.
+          if (writePath === 'coalesced') expect(transactions.mock.calls.length).toBeLessThan(ids.length);
+          else expect(transactions.mock.calls.length).toBe(targets.length);
+        } finally {
+          transactions.mockRestore();
+        }
+      });
+
       it('fails the whole batch for an expired expose and writes nothing', async () => {
         const id = await seedExpose(t.container.store, { expiresAt: new Date(Date.now() - 1000) });
         const replies = await Promise.all(

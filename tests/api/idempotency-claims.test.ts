@@ -50,7 +50,8 @@ describe.skipIf(!postgres)('Idempotency-Key claims held by a running transaction
     const stored = { exposeId: id, version: 1, myVote: null, metrics: { views: 0, comments: 0, upvotes: 0, downvotes: 0, netVotes: 0, shares: 1 } };
     await holder.query('begin');
     await holder.query(
-      `insert into idempotency_keys (session_id, scope, key, fingerprint, status_code, response) values ($1, 'share', 'wait', $2, 200, $3)`,
+      `insert into idempotency_keys (session_id, scope, key, fingerprint, status_code, response, day)
+       values ($1, 'share', 'wait', $2, 200, $3, to_char(now() at time zone 'UTC', 'YYYY-MM-DD'))`,
       [sessionOf(v), fingerprintOf({ exposeId: id, channel: 'link' }), JSON.stringify(stored)],
     );
     const duplicate = v.post(SHARE, { exposeId: id }, { 'idempotency-key': 'wait' });
@@ -67,7 +68,7 @@ describe.skipIf(!postgres)('Idempotency-Key claims held by a running transaction
     const id = await seedExpose(t.container.store);
     const v = await signedInVisitor(t.app);
     await holder.query('begin');
-    await holder.query(`insert into idempotency_keys (session_id, scope, key, fingerprint) values ($1, 'share', 'held', $2)`, [
+    await holder.query(`insert into idempotency_keys (session_id, scope, key, fingerprint, day) values ($1, 'share', 'held', $2, to_char(now() at time zone 'UTC', 'YYYY-MM-DD'))`, [
       sessionOf(v),
       fingerprintOf({ exposeId: id, channel: 'link' }),
     ]);

@@ -133,7 +133,9 @@ for (const database of testDatabases()) {
       expect((await v.post(SHARE, { exposeId: id }, key('day-old'))).headers['idempotent-replayed']).toBe('true');
       clock.advance(2 * 3_600_000);
       const removed = await runMaintenance(t.container);
-      expect(removed.idempotencyKeys).toBeGreaterThanOrEqual(1);
+      // PGlite deletes the row now; PostgreSQL drops its whole day partition once every key of that
+      // day is over 24 h old (docs/OPERATIONS.md "Partitions"), and ignores it until then.
+      if (database.name === 'pglite') expect(removed.idempotencyKeys).toBeGreaterThanOrEqual(1);
       const fresh = await v.post(SHARE, { exposeId: id }, key('day-old'));
       expect(fresh.headers['idempotent-replayed']).toBeUndefined();
       expect(await metricsOf(t.container.store, id)).toMatchObject({ shares: 2 });

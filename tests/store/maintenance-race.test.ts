@@ -43,7 +43,7 @@ describe.skipIf(!postgres)('maintenance against concurrent writes on PostgreSQL'
   it.each([
     [
       'a view de-dup row revived while the chunk ran',
-      `insert into view_dedup (expose_id, viewer_hash, expires_at) values ($1, 'r', '${T0.toISOString()}')`,
+      `insert into view_dedup (expose_id, viewer_hash, expires_at, day) values ($1, 'r', '${T0.toISOString()}', '${new Date(T0.getTime() - DAY).toISOString().slice(0, 10)}')`,
       `update view_dedup set expires_at = '${new Date(T0.getTime() + DAY).toISOString()}' where viewer_hash = 'r'`,
       `select 1 from view_dedup where viewer_hash = 'r'`,
     ],

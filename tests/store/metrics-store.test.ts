@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyVoteBatch } from '@/lib/server/domain/record-vote';
+import { applyVoteBatch, applyVoteBatchAcross } from '@/lib/server/domain/record-vote';
+import { DomainError } from '@/lib/server/domain/errors';
 import type { Store } from '@/lib/server/store/port';
 import { databaseOf, testDatabases } from '../helpers/databases';
 import { metricsOf, seedExpose } from '../helpers/fixtures';
@@ -19,7 +20,7 @@ for (const database of testDatabases()) {
       await database.cleanup();
     });
 
-    const view = (sessionId: string, viewerHash: string, previousHash: string | null = null) => ({ sessionId, viewerHash, previousHash });
+    const view = (sessionId: string, viewerHash: string, previousHash: string | null = null, day?: string) => ({ sessionId, viewerHash, previousHash, day });
 
     it('applyViews counts each new hash once per batch, with one counter update and one version bump', async () => {
       const id = await seedExpose(store);
@@ -36,13 +37,14 @@ for (const database of testDatabases()) {
 
     it('applyViews treats a live row under the previous hash as seen, an expired one as not, and revives expired rows', async () => {
       const id = await seedExpose(store);
-      await store.applyViews(id, [view('s', 'yesterday')], { now: T0, until: at(DAY) });
-      const next = await store.applyViews(id, [view('s', 'today', 'yesterday')], { now: at(DAY - 1), until: at(2 * DAY) });
+      // Hashes are filed under their salt's day: 'yesterday' under T0's, 'today' under the next.
+      await store.applyViews(id, [view('s', 'yesterday', null, '2031-01-01')], { now: T0, until: at(DAY) });
+      const next = await store.applyViews(id, [view('s', 'today', 'yesterday', '2031-01-02')], { now: at(DAY - 1), until: at(2 * DAY) });
       expect(next!.counted).toEqual([false]);
-      const later = await store.applyViews(id, [view('s', 'today', 'yesterday')], { now: at(DAY), until: at(2 * DAY) });
+      const later = await store.applyViews(id, [view('s', 'today', 'yesterday', '2031-01-02')], { now: at(DAY), until: at(2 * DAY) });
       expect(later!.counted).toEqual([true]);
       // the same hash after its row expired (maintenance has not run yet) counts again
-      const revived = await store.applyViews(id, [view('s', 'yesterday')], { now: at(DAY + 5), until: at(2 * DAY + 5) });
+      const revived = await store.applyViews(id, [view('s', 'yesterday', null, '2031-01-01')], { now: at(DAY + 5), until: at(2 * DAY + 5) });
       expect(revived!.counted).toEqual([true]);
       expect(await metricsOf(store, id)).toMatchObject({ views: 3 });
     });
@@ -108,6 +110,70 @@ for (const database of testDatabases()) {
       expect(same[0]!.version).toBe(1);
     });
 
+    it('a vote batch spanning exposes: one transaction, per expose one bump, a missing or closed expose fails only its own ops', async () => {
+      const a = await seedExpose(store);
+      const b = await seedExpose(store);
+      const closed = await seedExpose(store, { expiresAt: T0 });
+      let transactions = 0;
+      const counting = { ...store, transaction: <T>(work: Parameters<Store['transaction']>[0]) => (transactions++, store.transaction(work as never) as Promise<T>) };
+      const outcomes = await applyVoteBatchAcross({ store: counting, now: () => T0 }, [
+        { exposeId: b, sessionId: 's1', value: 1 },
+        { exposeId: a, sessionId: 's1', value: -1 },
+        { exposeId: 'missing', sessionId: 's1', value: 1 },
+        { exposeId: a, sessionId: 's2', value: 1 },
+        { exposeId: closed, sessionId: 's1', value: 1 },
+        { exposeId: b, sessionId: 's1', value: 0 }, // the same session takes its vote back in the batch
+        { exposeId: b, sessionId: 's3', value: 1 },
+      ]);
+      expect(transactions).toBe(1);
+      const codes = outcomes.map((o) => (o instanceof DomainError ? o.code : o.snapshot.myVote));
+      expect(codes).toEqual([null, 'downvote', 'not_found', 'upvote', 'expired', null, 'upvote']);
+      expect(await metricsOf(store, a)).toMatchObject({ upvotes: 1, downvotes: 1, version: 1 });
+      expect(await metricsOf(store, b)).toMatchObject({ upvotes: 1, downvotes: 0, version: 1 });
+      expect(await metricsOf(store, closed)).toMatchObject({ upvotes: 0, version: 0 });
+      const voteRows = await databaseOf(store).rows<{ n: string }>(sql`select count(*) as n from votes where expose_id = ${closed}`);
+      expect(Number(voteRows[0]!.n)).toBe(0);
+      // Nothing changes: no bump.
+      const again = await applyVoteBatchAcross({ store, now: () => T0 }, [{ exposeId: a, sessionId: 's2', value: 1 }]);
+      expect(again[0]).toMatchObject({ changed: false, snapshot: { version: 1 } });
+    });
+
+    it('a vote batch spanning exposes goes through the gate per expose: free, paid, replayed, over the cap, challenge required and put back', async () => {
+      const a = await seedExpose(store);
+      const b = await seedExpose(store);
+      const caps = { freeVotes: 1, maxVotes: 2, views: 100, freeShares: 1, maxShares: 2 };
+      const solution = { id: `sol_${a}`, expiresAt: at(60_000) };
+      const ip = 'ip1';
+      // With a solution in the batch: claims, then the free and the paid grant of both exposes.
+      const first = await applyVoteBatchAcross({ store, now: () => T0, caps }, [
+        { exposeId: a, sessionId: 's1', value: 1, ipKey: ip },
+        { exposeId: a, sessionId: 's2', value: 1, ipKey: ip }, // no free vote left, and s3's paid one fills the hard cap
+        { exposeId: a, sessionId: 's3', value: 1, ipKey: ip, solution },
+        { exposeId: b, sessionId: 's1', value: -1, ipKey: ip },
+        { exposeId: b, sessionId: 's4', value: 1, ipKey: ip, solution }, // the same solution again: used by s3
+      ]);
+      const summary = (o: (typeof first)[number]) => (o instanceof DomainError ? o.code : o.refused ?? (o.overIpCap ? 'over_ip_cap' : o.snapshot.myVote));
+      expect(first.map(summary)).toEqual(['upvote', 'over_ip_cap', 'upvote', 'downvote', 'challenge_failed']);
+      expect(await metricsOf(store, a)).toMatchObject({ upvotes: 2, downvotes: 0, version: 1 });
+      expect(await metricsOf(store, b)).toMatchObject({ upvotes: 0, downvotes: 1, version: 1 });
+      const counts = async () =>
+        (await databaseOf(store).rows<{ expose_id: string; votes: number }>(sql`select expose_id, votes from ip_expose_counts where ip_key = ${ip} and expose_id in (${a}, ${b}) order by expose_id`)).map((r): [string, number] => [r.expose_id, Number(r.votes)]);
+      expect(new Map(await counts())).toEqual(new Map([[a, 2], [b, 1]]));
+      // Without solutions (the folded grant): a is at its hard cap (kept, not counted), b has room (refused, put back).
+      const second = await applyVoteBatchAcross({ store, now: () => T0, caps }, [
+        { exposeId: b, sessionId: 's5', value: 1, ipKey: ip },
+        { exposeId: a, sessionId: 's5', value: 1, ipKey: ip },
+      ]);
+      expect(second.map(summary)).toEqual(['challenge_required', 'over_ip_cap']);
+      expect(await metricsOf(store, a)).toMatchObject({ upvotes: 2, downvotes: 0 });
+      expect(await metricsOf(store, b)).toMatchObject({ upvotes: 0, downvotes: 1 });
+      const rows = await databaseOf(store).rows<{ expose_id: string; value: number; counted: boolean }>(
+        sql`select expose_id, value, counted from votes where session_id = 's5' and expose_id in (${a}, ${b})`,
+      );
+      expect(new Map(rows.map((r) => [r.expose_id, [Number(r.value), r.counted]]))).toEqual(new Map([[a, [1, false]], [b, [0, true]]]));
+      expect(new Map(await counts())).toEqual(new Map([[a, 2], [b, 1]]));
+    });
+
     it('a second transaction on the same session’s vote waits for the first to commit', async () => {
       const id = await seedExpose(store);
       let release!: () => void;
@@ -115,16 +181,16 @@ for (const database of testDatabases()) {
       let firstLocked!: () => void;
       const locked = new Promise<void>((r) => (firstLocked = r));
       const first = store.transaction(async (tx) => {
-        const l = await tx.lockVotes(id, ['s'], { now: T0 });
-        expect(l!.current.get('s')).toBe(0);
+        const l = await tx.lockVotes([{ exposeId: id, sessionId: 's' }], { now: T0 });
+        expect(l.get(id)!.current.get('s')).toBe(0);
         firstLocked();
         await gate;
-        return tx.writeVotes(id, [{ sessionId: 's', value: 1, counted: true }], { upvotes: 1, downvotes: 0 }, { now: T0 });
+        return tx.writeVotes([{ exposeId: id, changes: [{ sessionId: 's', value: 1, counted: true }], delta: { upvotes: 1, downvotes: 0 } }], { now: T0 });
       });
       await locked;
       let secondSaw: number | undefined;
       const second = store.transaction(async (tx) => {
-        secondSaw = (await tx.lockVotes(id, ['s'], { now: T0 }))!.current.get('s');
+        secondSaw = (await tx.lockVotes([{ exposeId: id, sessionId: 's' }], { now: T0 })).get(id)!.current.get('s');
       });
       await new Promise((r) => setTimeout(r, 150));
       expect(secondSaw).toBeUndefined(); // still blocked behind the first transaction
@@ -168,13 +234,13 @@ for (const database of testDatabases()) {
       const id = await seedExpose(store);
       const db = databaseOf(store);
       await db.rows(sql`
-        insert into view_dedup (expose_id, viewer_hash, expires_at)
-        select ${id}, 'old-' || g, ${T0.toISOString()}::timestamptz from generate_series(1, 12000) g`);
-      await db.rows(sql`insert into view_dedup (expose_id, viewer_hash, expires_at) values (${id}, 'live', ${at(1).toISOString()}::timestamptz)`);
+        insert into view_dedup (expose_id, viewer_hash, expires_at, day)
+        select ${id}, 'old-' || g, ${T0.toISOString()}::timestamptz, '2030-12-31' from generate_series(1, 12000) g`);
+      await db.rows(sql`insert into view_dedup (expose_id, viewer_hash, expires_at, day) values (${id}, 'live', ${at(1).toISOString()}::timestamptz, '2030-12-31')`);
       await db.rows(sql`
-        insert into idempotency_keys (session_id, scope, key, fingerprint, created_at) values
-          ('s', 'x', 'old', 'f', ${at(-DAY - 1).toISOString()}::timestamptz),
-          ('s', 'x', 'new', 'f', ${at(-DAY + 1000).toISOString()}::timestamptz)`);
+        insert into idempotency_keys (session_id, scope, key, fingerprint, created_at, day) values
+          ('s', 'x', 'old', 'f', ${at(-DAY - 1).toISOString()}::timestamptz, '2030-12-30'),
+          ('s', 'x', 'new', 'f', ${at(-DAY + 1000).toISOString()}::timestamptz, '2030-12-31')`);
       await store.ensureSalt('2030-12-30', 'old', { now: at(-2 * DAY) });
       await store.ensureSalt('2030-12-31', 'yesterday', { now: at(-DAY) });
       // per-IP counts under a deleted salt can no longer be matched to anyone: they go with it

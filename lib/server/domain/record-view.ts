@@ -107,6 +107,8 @@ export async function recordView(
     viewerHash: keys.current,
     previousHash: keys.previous,
     ipKey,
+    // The salt's day: a batch that runs after midnight still files the hash under its own day.
+    day: utcDay(now),
   });
   return { reply, outcome: reply.counted ? 'applied' : overIpCap ? 'over_ip_cap' : 'duplicate_view' };
 }

@@ -1,10 +1,33 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { SqlExecutor } from './database';
+import type { Database, SqlExecutor } from './database';
 import type { MetricsStore } from './port';
-import { ts } from './sql-helpers';
+import { textArray, ts } from './sql-helpers';
 
 // Deletes run in chunks so a large backlog never holds many row locks or one long transaction.
 const CHUNK = 5_000;
+const DAY_MS = 86_400_000;
+/** Partitions are created this many days ahead (today included), so a day never starts without one. */
+const DAYS_AHEAD = 3;
+/**
+ * Creating or dropping a partition takes an ACCESS EXCLUSIVE lock on the parent table: behind a
+ * long transaction, the request would queue every hot-path insert behind it. It gives up after
+ * this long instead, and the next run (10 minutes later) tries again.
+ */
+const DDL_LOCK_TIMEOUT = '1s';
+
+/** The tables that are LIST-partitioned by `day` on PostgreSQL (migration 0011_partitions); plain on PGlite. */
+const PARTITIONED = ['view_dedup', 'idempotency_keys'] as const;
+type PartitionedTable = (typeof PARTITIONED)[number];
+
+const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
+const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`);
+export const partitionName = (table: PartitionedTable, day: string): string => `${table}_p${day.replaceAll('-', '')}`;
+const dayOfPartition = (table: PartitionedTable, name: string): string | null => {
+  const m = new RegExp(`^${table}_p(\\d{4})(\\d{2})(\\d{2})$`).exec(name);
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : null;
+};
+// Table names are from the fixed lists above and partition names are built from digits only.
+const ident = (name: string): SQL => sql.raw(`"${name}"`);
 
 async function deleteInChunks(db: SqlExecutor, chunk: (limit: number) => SQL): Promise<number> {
   let total = 0;
@@ -16,6 +39,52 @@ async function deleteInChunks(db: SqlExecutor, chunk: (limit: number) => SQL): P
   }
 }
 
+async function partitionedTables(db: SqlExecutor): Promise<Set<PartitionedTable>> {
+  const rows = await db.rows<{ relname: PartitionedTable }>(sql`
+    select relname from pg_class
+    where relkind = 'p' and relname = any(${textArray([...PARTITIONED])}) and pg_table_is_visible(oid)`);
+  return new Set(rows.map((r) => r.relname));
+}
+
+/** One DDL statement in its own transaction, with a short lock_timeout; false when it could not get its lock. */
+async function ddl(db: Database, statement: SQL): Promise<boolean> {
+  try {
+    await db.transaction(async (tx) => {
+      await tx.rows(sql`select set_config('lock_timeout', ${DDL_LOCK_TIMEOUT}, true)`);
+      await tx.rows(statement);
+    });
+    return true;
+  } catch {
+    // lock_timeout, or a DEFAULT partition already holding rows of a day being created: the rows
+    // stay in DEFAULT (deleted row by row) and the next run tries again.
+    return false;
+  }
+}
+
+/**
+ * Day partitions of one table: creates today's and the next days' when missing, and drops those
+ * whose every row has expired (`expiredDay(day)`). Returns the rows that went with them (the
+ * planner's estimate, pg_class.reltuples: counting them would read what a drop need not).
+ */
+async function managePartitions(db: Database, table: PartitionedTable, now: Date, expiredDay: (day: string) => boolean): Promise<number> {
+  const partitions = await db.rows<{ relname: string; reltuples: number | string }>(sql`
+    select c.relname, c.reltuples from pg_inherits i join pg_class c on c.oid = i.inhrelid
+    where i.inhparent = ${table}::regclass`);
+  const existing = new Set(partitions.map((p) => dayOfPartition(table, p.relname)).filter((d): d is string => d !== null));
+  for (let i = 0; i < DAYS_AHEAD; i++) {
+    const day = utcDay(new Date(now.getTime() + i * DAY_MS));
+    if (existing.has(day)) continue;
+    await ddl(db, sql`create table if not exists ${ident(partitionName(table, day))} partition of ${ident(table)} for values in (${sql.raw(`'${day}'`)})`);
+  }
+  let dropped = 0;
+  for (const p of partitions) {
+    const day = dayOfPartition(table, p.relname);
+    if (day === null || !expiredDay(day)) continue;
+    if (await ddl(db, sql`drop table if exists ${ident(p.relname)}`)) dropped += Math.max(0, Number(p.reltuples));
+  }
+  return dropped;
+}
+
 /**
  * Each chunk picks the oldest rows through the expiry index (`order by … limit` keeps that index
  * in the generic plan too) and deletes them by ctid (a Tid Scan). Deleting by primary key `in
@@ -24,24 +93,41 @@ async function deleteInChunks(db: SqlExecutor, chunk: (limit: number) => SQL): P
  * old `in (subquery)` form deleted it (tests/store/maintenance-race.test.ts). Its new version has
  * a new ctid, and the repeated condition says the same without relying on how the Tid Scan
  * re-checks an updated row.
+ *
+ * On PostgreSQL, view de-dup rows and idempotency keys live in day partitions (migration 0011_partitions):
+ * a day whose rows have all expired is dropped whole, with no row deletes and nothing for vacuum;
+ * only the DEFAULT partition (rows of a day that had no partition yet) is still deleted row by row.
  */
-export function maintenanceQueries(db: SqlExecutor): Pick<MetricsStore, 'deleteExpired'> {
+export function maintenanceQueries(db: Database): Pick<MetricsStore, 'deleteExpired'> {
   return {
     async deleteExpired(opts) {
+      const partitioned = await partitionedTables(db);
+      const now = opts.dedupBefore;
+      // The table a row delete runs on: the whole table, or only its DEFAULT partition.
+      const rowsOf = (table: PartitionedTable) => ident(partitioned.has(table) ? `${table}_default` : table);
+
       const dedupBefore = ts(opts.dedupBefore);
-      const viewDedup = await deleteInChunks(
+      let viewDedup = await deleteInChunks(
         db,
-        (limit) => sql`delete from view_dedup where ctid = any(array(
-            select ctid from view_dedup where expires_at <= ${dedupBefore} order by expires_at limit ${limit}))
+        (limit) => sql`delete from ${rowsOf('view_dedup')} where ctid = any(array(
+            select ctid from ${rowsOf('view_dedup')} where expires_at <= ${dedupBefore} order by expires_at limit ${limit}))
           and expires_at <= ${dedupBefore}`,
       );
+      // A day's hashes are looked up on that day and the next (as "yesterday's"), never later.
+      if (partitioned.has('view_dedup')) viewDedup += await managePartitions(db, 'view_dedup', now, (day) => dayStart(day) + 2 * DAY_MS <= now.getTime());
+
       const idempotencyBefore = ts(opts.idempotencyBefore);
-      const idempotencyKeys = await deleteInChunks(
+      let idempotencyKeys = await deleteInChunks(
         db,
-        (limit) => sql`delete from idempotency_keys where ctid = any(array(
-            select ctid from idempotency_keys where created_at < ${idempotencyBefore} order by created_at limit ${limit}))
+        (limit) => sql`delete from ${rowsOf('idempotency_keys')} where ctid = any(array(
+            select ctid from ${rowsOf('idempotency_keys')} where created_at < ${idempotencyBefore} order by created_at limit ${limit}))
           and created_at < ${idempotencyBefore}`,
       );
+      // Every key of a day was created before the day ended.
+      if (partitioned.has('idempotency_keys')) {
+        idempotencyKeys += await managePartitions(db, 'idempotency_keys', now, (day) => dayStart(day) + DAY_MS <= opts.idempotencyBefore.getTime());
+      }
+
       const salts = await db.rows(sql`delete from view_salts where day < ${opts.saltsBeforeDay} returning day`);
       const ipCounts = await deleteInChunks(
         db,

@@ -73,6 +73,11 @@ export interface ViewOp {
   previousHash: string | null;
   /** The viewer's IP identity under today's salt, for the per-IP view cap. */
   ipKey?: string;
+  /**
+   * The UTC day of the salt `viewerHash` was made with (`previousHash`: the day before); the de-dup
+   * row's partition. Defaults to the batch's own day (store tests).
+   */
+  day?: string;
 }
 
 export interface ViewWriteOptions {
@@ -126,6 +131,27 @@ export interface VoteChange {
   counted: boolean;
 }
 
+/** One session's vote row on one expose. */
+export interface ExposeSession {
+  exposeId: string;
+  sessionId: string;
+}
+
+/** An expose's state as the votes' step 1 locked it. */
+export interface LockedVotesRow extends WriteResult {
+  /** Each session's value (0 when its row is new). */
+  current: Map<string, number>;
+  /** Whether each session's value is in the public counters. */
+  counted: Map<string, boolean>;
+}
+
+/** One expose's part of a vote write. */
+export interface ExposeVoteWrite {
+  exposeId: string;
+  changes: readonly VoteChange[];
+  delta: { upvotes: number; downvotes: number };
+}
+
 /** Requests of one outcome, for one expose, UTC day and write kind (lib/server/domain/audit.ts). */
 export interface AuditRow {
   exposeId: string;
@@ -139,6 +165,11 @@ export interface AuditRow {
 export interface IpGrantRequest {
   ipKey: string;
   n: number;
+}
+
+/** The same for one expose of a batch that spans several. */
+export interface ExposeIpGrantRequest extends IpGrantRequest {
+  exposeId: string;
 }
 
 /**
@@ -207,32 +238,37 @@ export interface WriteQueries {
   /** Inserts the comments (created at `now`) and adds their number to `comments`. */
   insertComments(exposeId: string, comments: readonly NewComment[], opts: { now: Date }): Promise<WriteResult | null>;
   /**
-   * Votes, step 1 of 2 (inside one transaction): makes sure each session has a vote row (0 when
-   * new) and locks those rows until commit, so concurrent requests of one session serialise here.
-   * Returns each session's current value. Locks nothing when the expose is closed.
+   * Votes, step 1 (inside one transaction), for a batch spanning any number of exposes: makes sure
+   * each (expose, session) has a vote row (0 when new) and locks those rows until commit, in
+   * (expose, session) order, so concurrent requests of one session serialise here. Returns each
+   * expose's counters and its sessions' current values; a missing expose is left out, a closed one
+   * comes back `open: false` with nothing locked. Lock order of all writes: store/vote-queries.ts.
    */
-  lockVotes(
-    exposeId: string,
-    sessionIds: readonly string[],
-    opts: { now: Date },
-  ): Promise<(WriteResult & { current: Map<string, number>; counted: Map<string, boolean> }) | null>;
+  lockVotes(pairs: readonly ExposeSession[], opts: { now: Date }): Promise<Map<string, LockedVotesRow>>;
   /**
-   * Inside the votes' transaction: adds up to `cap` counted votes per IP identity on (expose, day)
-   * and returns how many of each request were granted. The upsert holds the row lock until commit,
-   * so concurrent batches of one identity never grant more than the cap between them.
+   * Inside the votes' transaction: adds up to `cap` counted votes per (expose, IP identity) on `day`
+   * and returns what each request was granted, by expose and then IP identity. The upserts run in
+   * (expose, IP identity) order and hold the row locks until commit, so concurrent batches of one
+   * identity never grant more than the cap between them.
    */
-  grantIpVotes(exposeId: string, day: string, requests: readonly IpGrantRequest[], cap: number): Promise<Map<string, IpGrant>>;
+  grantIpVotes(day: string, requests: readonly ExposeIpGrantRequest[], cap: number): Promise<Map<string, Map<string, IpGrant>>>;
   /**
-   * Votes, step 2 with the free-vote grant in the same statement (the batch carries no solutions):
-   * grants up to `cap` per IP identity, stores the rows with `counted` decided from the grant, adds
-   * the deltas. Returns the counters, the sessions whose new value counted and each identity's grant.
+   * Locks (creating when missing, with zero counts) the `ip_expose_counts` rows of these (expose, IP
+   * identity) pairs in that order: a batch that needs two grant statements (free and paid votes)
+   * takes all its identity rows at once first, so its two statements keep the global lock order.
+   */
+  lockIpCounts(day: string, keys: readonly { exposeId: string; ipKey: string }[]): Promise<void>;
+  /**
+   * Votes, step 2 with the free-vote grant in the same statement (the batch carries no solutions),
+   * for any number of exposes: grants up to `cap` per (expose, IP identity), stores the rows with
+   * `counted` decided from the grant, adds each expose's deltas (one version bump per expose).
+   * Returns per expose the counters, the sessions whose new value counted and each identity's grant.
    */
   writeVotesGranted(
-    exposeId: string,
-    changes: readonly GrantedVoteChange[],
+    writes: readonly { exposeId: string; changes: readonly GrantedVoteChange[] }[],
     grant: { day: string; cap: number },
     opts: { now: Date },
-  ): Promise<{ counters: CounterRow; counted: Set<string>; grants: Map<string, IpGrant> }>;
+  ): Promise<Map<string, { counters: CounterRow; counted: Set<string>; grants: Map<string, IpGrant> }>>;
   /**
    * Marks proof-of-work challenges used, in the caller's transaction (it commits or rolls back with
    * the write the solution pays for). Returns the ids this call claimed; an id already used (a
@@ -240,15 +276,11 @@ export interface WriteQueries {
    */
   claimChallenges(claims: readonly { id: string; expiresAt: Date }[]): Promise<Set<string>>;
   /**
-   * Votes, step 2 of 2: stores the new values and adds the deltas to the counters in one statement.
-   * The database does the arithmetic (`upvotes = upvotes + delta`).
+   * Votes, step 2 without the grant: stores the new values and adds each expose's deltas to its
+   * counters (one version bump per expose) in one statement, locking the exposes' rows in id order.
+   * The database does the arithmetic (`upvotes = upvotes + delta`). Returns the counters by expose.
    */
-  writeVotes(
-    exposeId: string,
-    changes: readonly VoteChange[],
-    delta: { upvotes: number; downvotes: number },
-    opts: { now: Date },
-  ): Promise<CounterRow>;
+  writeVotes(writes: readonly ExposeVoteWrite[], opts: { now: Date }): Promise<Map<string, CounterRow>>;
   /**
    * Inserts the key's row; must run first in the effect's transaction, so the claim commits or
    * rolls back with the effect (a request that dies cannot keep it). A concurrent duplicate waits

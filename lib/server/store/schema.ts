@@ -79,9 +79,7 @@ export const exposes = pgTable(
 export const votes = pgTable(
   'votes',
   {
-    exposeId: text('expose_id')
-      .notNull()
-      .references(() => exposes.id, { onDelete: 'cascade' }),
+    exposeId: text('expose_id').notNull(),
     sessionId: text('session_id').notNull(),
     value: smallint('value').notNull(),
     /**
@@ -101,13 +99,16 @@ export const votes = pgTable(
 export const viewDedup = pgTable(
   'view_dedup',
   {
-    exposeId: text('expose_id')
-      .notNull()
-      .references(() => exposes.id, { onDelete: 'cascade' }),
+    exposeId: text('expose_id').notNull(),
     viewerHash: text('viewer_hash').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /**
+     * The UTC day of the salt the hash was made with (a hash belongs to one day). The partition key
+     * on PostgreSQL (docs/OPERATIONS.md "Partitions"), so it is part of the primary key.
+     */
+    day: text('day').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.exposeId, t.viewerHash] }), index('view_dedup_expires_idx').on(t.expiresAt)],
+  (t) => [primaryKey({ columns: [t.exposeId, t.viewerHash, t.day] }), index('view_dedup_expires_idx').on(t.expiresAt)],
 );
 
 /**
@@ -118,9 +119,7 @@ export const viewDedup = pgTable(
 export const ipExposeCounts = pgTable(
   'ip_expose_counts',
   {
-    exposeId: text('expose_id')
-      .notNull()
-      .references(() => exposes.id, { onDelete: 'cascade' }),
+    exposeId: text('expose_id').notNull(),
     ipKey: text('ip_key').notNull(),
     day: text('day').notNull(),
     votes: integer('votes').notNull().default(0),
@@ -185,9 +184,11 @@ export const idempotencyKeys = pgTable(
     statusCode: smallint('status_code'),
     response: jsonb('response'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** The UTC day of `created_at`: the partition key on PostgreSQL, so part of the primary key. */
+    day: text('day').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.sessionId, t.scope, t.key] }),
+    primaryKey({ columns: [t.sessionId, t.scope, t.key, t.day] }),
     index('idempotency_keys_created_idx').on(t.createdAt),
   ],
 );
@@ -196,9 +197,7 @@ export const comments = pgTable(
   'comments',
   {
     id: text('id').primaryKey(),
-    exposeId: text('expose_id')
-      .notNull()
-      .references(() => exposes.id, { onDelete: 'cascade' }),
+    exposeId: text('expose_id').notNull(),
     body: text('body').notNull(),
     authorName: text('author_name').notNull(),
     createdAt: createdAtMs(),
@@ -211,9 +210,7 @@ export const shares = pgTable(
   'shares',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    exposeId: text('expose_id')
-      .notNull()
-      .references(() => exposes.id, { onDelete: 'cascade' }),
+    exposeId: text('expose_id').notNull(),
     channel: text('channel').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

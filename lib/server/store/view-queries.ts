@@ -4,6 +4,9 @@ import type { ExposeViewOp, ViewBatchResult, ViewOp, ViewWriteOptions, WriteQuer
 import { engagementRow, engagementUpsert, minuteOf } from './analytics-queries';
 import { COUNTER_COLUMNS, textArray, toWriteResult, ts, type RawWriteRow } from './sql-helpers';
 
+const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
+const previousDay = (day: string): string => utcDay(new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000));
+
 /**
  * One statement per batch, for views of any number of exposes. A viewer is counted when its dedup
  * row is inserted, or an expired one revived (ON CONFLICT … WHERE expires_at <= now); a live row
@@ -11,10 +14,11 @@ import { COUNTER_COLUMNS, textArray, toWriteResult, ts, type RawWriteRow } from 
  * primary key: the second waits for the first to commit and then finds the row, so at most one of
  * them is counted.
  *
- * Locks: de-dup rows are written in (expose, hash) order and the counter UPDATE takes the same
- * FOR NO KEY UPDATE lock as every other counter write. An explicit `FOR UPDATE` on the exposes
- * here was tried and removed: it conflicts with the KEY SHARE locks that the foreign keys of
- * concurrent vote inserts hold, and deadlocked mixed view/vote load.
+ * Locks: de-dup rows are written in (expose, hash) order, then the IP identities' rows in
+ * (expose, IP identity) order, then the exposes' rows in id order with the same FOR NO KEY UPDATE
+ * lock as every other counter write, then the engagement minute rows (the lock order of
+ * store/vote-queries.ts, which batches of votes follow too). An explicit `FOR UPDATE` on the
+ * exposes was tried and removed: it conflicted with the KEY SHARE locks of foreign-key checks.
  */
 export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 'applyViewsAcross'> {
   async function applyViewsAcross(ops: readonly ExposeViewOp[], opts: ViewWriteOptions): Promise<ViewBatchResult> {
@@ -27,6 +31,7 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
     const inputs = [...byKey.values()].sort((a, b) => cmp(a.exposeId, b.exposeId) || cmp(a.viewerHash, b.viewerHash));
     const pairs = [...new Map(ops.map((o) => [`${o.exposeId}\n${o.sessionId}`, o])).values()];
     const hasCap = opts.ipCap !== undefined;
+    const today = utcDay(opts.now);
     const cap = opts.ipCap?.max ?? 0;
     const rows = await db.rows<RawWriteRow & { id: string; counted: string[] | null; grants: Record<string, number> | null }>(sql`
       with e as (
@@ -35,19 +40,20 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
       ),
       inp as (
         select * from unnest(${textArray(inputs.map((o) => o.exposeId))}, ${textArray(inputs.map((o) => o.viewerHash))},
-          ${textArray(inputs.map((o) => o.previousHash))}, ${textArray(inputs.map((o) => o.ipKey ?? ''))})
-          with ordinality as i(expose_id, hash, prev, ip_key, n)
+          ${textArray(inputs.map((o) => o.previousHash))}, ${textArray(inputs.map((o) => o.ipKey ?? ''))},
+          ${textArray(inputs.map((o) => o.day ?? today))}, ${textArray(inputs.map((o) => previousDay(o.day ?? today)))})
+          with ordinality as i(expose_id, hash, prev, ip_key, day, prev_day, n)
       ),
       ins as (
-        insert into view_dedup (expose_id, viewer_hash, expires_at)
-        select e.id, i.hash, ${ts(opts.until)}
+        insert into view_dedup (expose_id, viewer_hash, day, expires_at)
+        select e.id, i.hash, i.day, ${ts(opts.until)}
         from inp i
         join e on e.id = i.expose_id
         where e.open and (i.prev is null or not exists (
           select 1 from view_dedup d
-          where d.expose_id = e.id and d.viewer_hash = i.prev and d.expires_at > ${ts(opts.now)}))
+          where d.expose_id = e.id and d.viewer_hash = i.prev and d.day = i.prev_day and d.expires_at > ${ts(opts.now)}))
         order by i.n
-        on conflict (expose_id, viewer_hash) do update set expires_at = excluded.expires_at
+        on conflict (expose_id, viewer_hash, day) do update set expires_at = excluded.expires_at
           where view_dedup.expires_at <= ${ts(opts.now)}
         returning expose_id, viewer_hash
       ),
@@ -76,9 +82,14 @@ export function viewQueries(db: SqlExecutor): Pick<WriteQueries, 'applyViews' | 
       counted as (
         select expose_id, array_agg(viewer_hash) as hashes from ins group by expose_id
       ),
+      -- The exposes' row locks in id order, last and all before the UPDATE touches any of them
+      -- (the InitPlan below), as in every write (store/vote-queries.ts "Lock order").
+      lk as (
+        select id from exposes where id in (select expose_id from granted where n > 0) order by id for no key update
+      ),
       ctr as (
         update exposes set views = views + g.n, version = version + 1
-        from granted g where exposes.id = g.expose_id and g.n > 0
+        from granted g where exposes.id = g.expose_id and g.n > 0 and (select count(*) from lk) >= 0
         returning exposes.id, ${sql.raw('exposes.views, exposes.comments, exposes.upvotes, exposes.downvotes, exposes.shares, exposes.version')}
       ),
       -- Engagement history: the views counted per expose, added to its minute (analytics-queries.ts).
