@@ -16,8 +16,10 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   // One retry under CI only: a flake seen once after the session-4 merges (metrics.spec.ts "when every
-  // vote request fails": the card's requests, its view included, never settled in 20 s) is under
-  // investigation; a test that fails twice still fails the run, and the report lists it as flaky.
+  // vote request fails": the alert did not come within 20 s) did not come back in 12 repeats and a full
+  // run on a loaded machine; a failed test now prints its page's API requests (e2e/support/fixtures.ts)
+  // so a next occurrence names what never settled. A test that fails twice still fails the run, and the
+  // report lists a retried one as flaky.
   retries: process.env.CI ? 1 : 0,
   reporter: [['list']],
   // The browser specs, then a check of the log the server wrote during all of them.
