@@ -122,3 +122,30 @@ test('a click right after load, before the own vote is known, toggles the real v
   await expect(c.getByRole('button', { name: 'Upvote' })).toHaveAttribute('aria-pressed', 'false');
   await expect.poll(() => serverMetrics(request, expose.exposeId)).toMatchObject({ upvotes: 0 });
 });
+
+test('a vote still inside its debounce when the page closes is queued on pagehide and sent by the next page, once', async ({
+  context,
+  expose,
+  request,
+}) => {
+  const page = await context.newPage();
+  const votes: string[] = [];
+  page.on('request', (r) => void (r.url().endsWith('/api/expose/vote') && votes.push(r.method())));
+  // The page's clock is paused while clicking: the 300 ms debounce cannot end before the page closes.
+  await page.clock.install();
+  await openExpose(page, expose.exposeId);
+  await page.clock.pauseAt(Date.now() + 1_000);
+  const upvote = card(page, expose.exposeId).getByRole('button', { name: 'Upvote' });
+  await upvote.click();
+  await page.clock.runFor(1); // a click before the own vote is known waits for its lookup (a 0 ms timer)
+  await expect(upvote).toHaveAttribute('aria-pressed', 'true');
+  await page.close({ runBeforeUnload: true });
+  expect(votes).toEqual([]);
+
+  const again = await context.newPage();
+  await again.goto('/new');
+  await expect.poll(() => serverMetrics(request, expose.exposeId), { timeout: 15_000 }).toMatchObject({ upvotes: 1 });
+  await openExpose(again, expose.exposeId);
+  await expect(card(again, expose.exposeId).getByRole('button', { name: 'Upvote' })).toHaveAttribute('aria-pressed', 'true');
+  expect(await serverMetrics(request, expose.exposeId)).toMatchObject({ upvotes: 1 });
+});

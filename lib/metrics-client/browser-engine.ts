@@ -75,7 +75,13 @@ export function getBrowserEngine(): MetricsEngine {
   const engine = instance;
   // A page kept in the back/forward cache must not hold the queue's sender lock: the next page of the
   // site asks for it, and Chromium evicts a cached page holding a lock another page wants.
-  window.addEventListener('pagehide', (e) => e.persisted && engine.suspendSending());
+  // A vote still inside its debounce is queued (persisted) at once when the page goes away or is
+  // hidden (a phone's tab switch may be the last event a page gets before it is discarded).
+  window.addEventListener('pagehide', (e) => {
+    engine.flushVotes();
+    if (e.persisted) engine.suspendSending();
+  });
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && engine.flushVotes());
   window.addEventListener('pageshow', (e) => e.persisted && engine.resumeSending());
   // The variants in force, on <html data-ec-variants="experiment:variant …"> ("none" when in no
   // experiment) once known: for support and tests; nothing is drawn differently.

@@ -401,6 +401,14 @@ export class MetricsEngine {
     this.queue.suspend();
   }
 
+  /**
+   * The page is being hidden (pagehide, or visibilitychange to hidden): votes still inside their
+   * debounce go to the persisted queue now instead of dying with a closed tab.
+   */
+  flushVotes(): void {
+    if (!this.isDisposed) this.votes.flush();
+  }
+
   resumeSending(): void {
     this.queue.resume();
   }

@@ -93,6 +93,28 @@ describe('offline queue (fake timers)', () => {
     second.engine.dispose();
   });
 
+  it('a vote still inside its debounce when the page is hidden is queued at once and survives the closed tab', async () => {
+    const dbName = freshDb();
+    const server = serverLike();
+    const first = makeEngine({ queueStorage: indexedDbQueueStorage(dbName), responder: server.responder });
+    first.signals.setOnline(false); // the request cannot leave before the tab is gone
+    first.engine.register(snap(ID, 10, { shares: 3 }, null));
+    void first.engine.vote(ID, 'upvote');
+    await vi.advanceTimersByTimeAsync(100); // within the 300 ms debounce
+    first.engine.flushVotes(); // pagehide
+    await flush();
+    expect(await indexedDbQueueStorage(dbName).load()).toMatchObject([{ kind: 'vote', payload: { target: 'upvote' } }]);
+    first.engine.dispose(); // the tab is closed
+
+    const second = makeEngine({ queueStorage: indexedDbQueueStorage(dbName), responder: server.responder, randomUUID: () => 'other' });
+    second.engine.register(snap(ID, 10, { shares: 3 }, null));
+    await flush();
+    await flush();
+    expect(posts(second.fake.calls).map((c) => c.path)).toEqual(['/api/expose/vote']);
+    expect(server.state).toMatchObject({ upvotes: 1, myVote: 'upvote' });
+    second.engine.dispose();
+  });
+
   it('shows a restored op as pending on top of the page snapshot after a reload', async () => {
     const dbName = freshDb();
     const first = makeEngine({ queueStorage: indexedDbQueueStorage(dbName) });

@@ -27,7 +27,8 @@ export interface VoteSchedulerDeps {
  * A click made before the caller's vote is known waits for it, so that it toggles the real vote.
  */
 export class VoteScheduler {
-  private readonly debounce = new Map<string, number>();
+  /** Per expose: the debounce timer of its unsent vote and what it does when it fires. */
+  private readonly debounce = new Map<string, { timer: number; fire: () => void }>();
   /** Clicks made while the vote was being looked up, replayed in order once it is known. */
   private readonly waiting = new Map<string, Promise<OpOutcome>>();
 
@@ -63,16 +64,25 @@ export class VoteScheduler {
     } else {
       opId = ops.newOp(exposeId, { kind: 'vote', payload: { target } }, 'debouncing').id;
     }
-    timers.clear(this.debounce.get(exposeId));
-    this.debounce.set(
-      exposeId,
-      timers.set(() => {
-        this.debounce.delete(exposeId);
-        store.dispatch(exposeId, { type: 'op_phase', opId, phase: 'queued' });
-        const op = store.get(exposeId)?.ops.find((o) => o.id === opId);
-        if (op) ops.enqueue(op);
-      }, this.d.debounceMs()),
-    );
+    timers.clear(this.debounce.get(exposeId)?.timer);
+    const fire = () => {
+      this.debounce.delete(exposeId);
+      store.dispatch(exposeId, { type: 'op_phase', opId, phase: 'queued' });
+      const op = store.get(exposeId)?.ops.find((o) => o.id === opId);
+      if (op) ops.enqueue(op);
+    };
+    this.debounce.set(exposeId, { timer: timers.set(fire, this.d.debounceMs()), fire });
     return ops.outcome(opId);
+  }
+
+  /**
+   * Ends every debounce now: each unsent vote joins the persisted queue at once. For a page being
+   * hidden or closed, where a vote still waiting out its quiet time would otherwise die with the page.
+   */
+  flush(): void {
+    for (const { timer, fire } of [...this.debounce.values()]) {
+      this.d.timers.clear(timer);
+      fire();
+    }
   }
 }
