@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '@/lib/server/store/port';
+import { runMaintenance } from '@/lib/server/domain/maintenance';
 import { databaseOf, testDatabases } from '../helpers/databases';
 import { seedExpose } from '../helpers/fixtures';
 
@@ -90,6 +91,67 @@ for (const database of testDatabases()) {
         database.name === 'postgres' ? ['k1', 'k2'] : ['k2'], // PGlite: k1 (D-1 01:00) is over 24 h old too
       );
       if (database.name === 'pglite') expect(removed).toMatchObject({ viewDedup: 2, idempotencyKeys: 2 });
+    });
+
+    it('analytics minute rows: a whole day older than 48 h is summed into hour rows and dropped (PostgreSQL) or deleted (PGlite); sums unchanged', async () => {
+      const E = '2031-05-20';
+      const HOUR = 3_600_000;
+      const tables = ['engagement_minutes', 'engagement_drop_minutes', 'client_minutes'];
+      const id = await seedExpose(store);
+      const db = databaseOf(store);
+      // Maintenance on E-3 prepares the days E-3 .. E-1 of every minute table.
+      await runMaintenance({ store, now: () => at(plusDays(E, -3), 60_000) });
+      if (database.name === 'postgres') {
+        const kinds = await db.rows<{ relname: string; relkind: string }>(sql`select relname, relkind from pg_class where relname in ('engagement_minutes', 'engagement_drop_minutes', 'client_minutes') order by relname`);
+        expect(kinds.map((k) => k.relkind)).toEqual(['p', 'p', 'p']);
+        for (const t of tables) expect(await partitions(t)).toEqual(expect.arrayContaining([`${t}_p20310517`, `${t}_p20310518`, `${t}_p20310519`, `${t}_default`]));
+      }
+      // E-3: two minutes of one hour and one of another; E-2 at 23:59.
+      const minute = (day: string, ms: number) => at(day, ms).toISOString();
+      for (const [m, views] of [[minute(plusDays(E, -3), 10 * HOUR), 2], [minute(plusDays(E, -3), 10 * HOUR + 60_000), 3], [minute(plusDays(E, -3), 15 * HOUR), 5], [minute(plusDays(E, -2), 24 * HOUR - 60_000), 7]] as const) {
+        await db.rows(sql`insert into engagement_minutes (expose_id, minute, views, upvotes) values (${id}, ${m}::timestamptz, ${views}, 1)`);
+      }
+      await store.addDrops([{ exposeId: id, minute: at(plusDays(E, -3), 10 * HOUR), kind: 'view', outcome: 'duplicate_view', n: 4 }]);
+      const client = { operations: 2, acknowledged: 2, rolledBack: 0, dropped: 0, attempts: 2, retries: 0, timeouts: 0, exhausted: 0, errors: 0 };
+      await store.addClientStats([{ ...client, at: at(plusDays(E, -3), 10 * HOUR), kind: 'vote', latency: [2, 0, 0, 0, 0, 0, 0, 0] }]);
+      if (database.name === 'postgres') {
+        expect(await count(sql`select count(*) as n from engagement_minutes_p20310517`)).toBe(3);
+        expect(await count(sql`select count(*) as n from engagement_minutes_default`)).toBe(0);
+      }
+      const range = { from: at(plusDays(E, -4)), to: at(E) };
+      const series = async () =>
+        (await store.engagementSeries({ ...range, bucketSec: 3600, exposeId: id })).map((p) => [p.at.toISOString(), p.views, p.upvotes]);
+      const expected = [
+        [minute(plusDays(E, -3), 10 * HOUR), 5, 2],
+        [minute(plusDays(E, -3), 15 * HOUR), 5, 1],
+        [minute(plusDays(E, -2), 23 * HOUR), 7, 1],
+      ];
+      expect(await series()).toEqual(expected);
+
+      // E-1 at 12:00: the 48 h cut-off (E-3 12:00) is inside E-3; the day is not wholly old yet.
+      const partly = await runMaintenance({ store, now: () => at(plusDays(E, -1), 12 * HOUR) });
+      if (database.name === 'postgres') {
+        expect(partly.engagementMinutes).toBe(0); // no row deletes in a day partition
+        expect(await partitions('engagement_minutes')).toContain('engagement_minutes_p20310517');
+      }
+      expect(await series()).toEqual(expected);
+
+      // E at 00:01: all of E-3 is older than 48 h. Summed into hours and the partition dropped in one go.
+      const rolled = await runMaintenance({ store, now: () => at(E, 60_000) });
+      expect(rolled.engagementMinutes).toBeGreaterThanOrEqual(database.name === 'postgres' ? 3 : 1);
+      if (database.name === 'postgres') {
+        for (const t of tables) {
+          const left = await partitions(t);
+          expect(left).not.toContain(`${t}_p20310517`);
+          expect(left).toEqual(expect.arrayContaining([`${t}_p20310518`, `${t}_p20310520`, `${t}_p20310522`]));
+        }
+        expect(await count(sql`select count(*) as n from engagement_minutes_p20310518`)).toBe(1); // E-2 stays in minutes
+      }
+      expect(await count(sql`select count(*) as n from engagement_hours where expose_id = ${id}`)).toBeGreaterThanOrEqual(2);
+      expect(await series()).toEqual(expected);
+      expect(await store.dropSeries({ from: range.from, exposeId: id })).toEqual([{ kind: 'view', outcome: 'duplicate_view', n: 4 }]);
+      const stats = await store.clientStats({ ...range, bucketSec: 3600 });
+      expect(stats.map((r) => [r.at.toISOString(), r.kind, r.operations, r.latency[0]])).toEqual([[minute(plusDays(E, -3), 10 * HOUR), 'vote', 2, 2]]);
     });
 
     it('a key used just before midnight is replayed, not claimed again, just after it', async () => {

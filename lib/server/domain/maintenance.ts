@@ -36,6 +36,7 @@ export function maintenanceCutoffs(now: Date) {
       idempotencyBefore: new Date(now.getTime() - IDEMPOTENCY_TTL_MS),
     },
     history: {
+      now,
       minutesBefore: new Date(now.getTime() - MINUTE_HISTORY_MS),
       hoursBefore: new Date(now.getTime() - HOUR_HISTORY_MS),
     },

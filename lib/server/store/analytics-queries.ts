@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { SqlExecutor } from './database';
+import type { Database, SqlExecutor } from './database';
+import { MINUTE_PARTITIONED, managePartitions, partitionedTables, type MinutePartitionedTable } from './maintenance-queries';
 import type { AnalyticsStore, ClientStatsRow, EngagementDelta, EngagementPoint, TopExposeRow, WriteQueries } from './port';
 import { intArray, textArray, ts } from './sql-helpers';
 
@@ -86,9 +87,21 @@ const clientValues = (r: ClientStatsRow): number[] => [
   ...LATENCY_BOUNDS_MS.map((_, i) => r.latency[i] ?? 0),
 ];
 
-/** Moves rows older than `before` from a minute table into its hour table (summed), in one statement. */
-const rollup = (from: string, to: string, key: readonly string[], cols: readonly string[], before: Date): SQL =>
-  sql.raw(`with moved as (delete from ${from} where minute < '${before.toISOString()}'::timestamptz returning *),
+/** How each minute table is summed into its hour table: its key columns (besides the time) and counters. */
+const ROLLUPS: Record<MinutePartitionedTable, { to: string; key: readonly string[]; cols: readonly string[] }> = {
+  engagement_minutes: { to: 'engagement_hours', key: ['expose_id'], cols: ENGAGEMENT },
+  engagement_drop_minutes: { to: 'engagement_drop_hours', key: ['expose_id', 'kind', 'outcome'], cols: ['n'] },
+  client_minutes: { to: 'client_hours', key: ['kind'], cols: CLIENT_COLUMNS },
+};
+
+/**
+ * Sums the minute rows `source` yields into the table's hour rows, in one statement; `source` is a
+ * `delete … returning *` (plain tables, a DEFAULT partition) or a `select *` (a whole day partition
+ * about to be dropped). Returns how many minute rows it summed.
+ */
+const rollupFrom = (table: MinutePartitionedTable, source: string): SQL => {
+  const { to, key, cols } = ROLLUPS[table];
+  return sql.raw(`with moved as (${source}),
     ins as (
       insert into ${to} as h (${key.join(', ')}, hour, ${cols.join(', ')})
       select ${key.join(', ')}, date_trunc('hour', minute, 'UTC'), ${cols.map((c) => `sum(${c})`).join(', ')}
@@ -97,8 +110,9 @@ const rollup = (from: string, to: string, key: readonly string[], cols: readonly
       on conflict (${key.join(', ')}, hour) do update set ${cols.map((c) => `${c} = h.${c} + excluded.${c}`).join(', ')}
       returning 1)
     select (select count(*) from moved) as n`);
+};
 
-export function analyticsQueries(db: SqlExecutor): AnalyticsStore {
+export function analyticsQueries(db: Database): AnalyticsStore {
   const count = async (q: SQL) => Number((await db.rows<{ n: string | number }>(q))[0]?.n ?? 0);
   return {
     async addDrops(rows) {
@@ -213,9 +227,27 @@ export function analyticsQueries(db: SqlExecutor): AnalyticsStore {
     },
 
     async rollupHistory(opts) {
-      const engagement = await count(rollup('engagement_minutes', 'engagement_hours', ['expose_id'], ENGAGEMENT, opts.minutesBefore));
-      const drops = await count(rollup('engagement_drop_minutes', 'engagement_drop_hours', ['expose_id', 'kind', 'outcome'], ['n'], opts.minutesBefore));
-      const client = await count(rollup('client_minutes', 'client_hours', ['kind'], CLIENT_COLUMNS, opts.minutesBefore));
+      // On PostgreSQL the minute tables are day partitions (migration 0012): a day wholly older than
+      // the cut-off is summed and dropped in one transaction; rows deleted one by one are only the
+      // DEFAULT partition's (a day that had no partition). PGlite: plain tables, rows deleted.
+      const partitioned = await partitionedTables(db, MINUTE_PARTITIONED);
+      const minutesBefore = opts.minutesBefore.toISOString();
+      const moved = {} as Record<MinutePartitionedTable, number>;
+      for (const table of MINUTE_PARTITIONED) {
+        const rowsOf = partitioned.has(table) ? `${table}_default` : table;
+        moved[table] = await count(rollupFrom(table, `delete from ${rowsOf} where minute < '${minutesBefore}'::timestamptz returning *`));
+        if (!partitioned.has(table)) continue;
+        moved[table] += await managePartitions(
+          db,
+          table,
+          opts.now,
+          (day) => Date.parse(`${day}T00:00:00Z`) + 86_400_000 <= opts.minutesBefore.getTime(),
+          async (tx, partition) => Number((await tx.rows<{ n: string | number }>(rollupFrom(table, `select * from "${partition}"`)))[0]?.n ?? 0),
+        );
+      }
+      const engagement = moved.engagement_minutes;
+      const drops = moved.engagement_drop_minutes;
+      const client = moved.client_minutes;
       const before = ts(opts.hoursBefore);
       const hours =
         (await count(sql`with d as (delete from engagement_hours where hour < ${before} returning 1) select count(*) as n from d`)) +

@@ -18,16 +18,21 @@ const DDL_LOCK_TIMEOUT = '1s';
 /** The tables that are LIST-partitioned by `day` on PostgreSQL (migration 0011_partitions); plain on PGlite. */
 const PARTITIONED = ['view_dedup', 'idempotency_keys'] as const;
 type PartitionedTable = (typeof PARTITIONED)[number];
+/** The analytics minute tables, RANGE-partitioned by `minute`, one UTC day each (migration 0012); plain on PGlite. */
+export const MINUTE_PARTITIONED = ['engagement_minutes', 'engagement_drop_minutes', 'client_minutes'] as const;
+export type MinutePartitionedTable = (typeof MINUTE_PARTITIONED)[number];
+type DayPartitionedTable = PartitionedTable | MinutePartitionedTable;
+const isRange = (table: DayPartitionedTable): table is MinutePartitionedTable => (MINUTE_PARTITIONED as readonly string[]).includes(table);
 
 const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
 const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`);
-export const partitionName = (table: PartitionedTable, day: string): string => `${table}_p${day.replaceAll('-', '')}`;
-const dayOfPartition = (table: PartitionedTable, name: string): string | null => {
+export const partitionName = (table: DayPartitionedTable, day: string): string => `${table}_p${day.replaceAll('-', '')}`;
+const dayOfPartition = (table: DayPartitionedTable, name: string): string | null => {
   const m = new RegExp(`^${table}_p(\\d{4})(\\d{2})(\\d{2})$`).exec(name);
   return m ? `${m[1]}-${m[2]}-${m[3]}` : null;
 };
 // Table names are from the fixed lists above and partition names are built from digits only.
-const ident = (name: string): SQL => sql.raw(`"${name}"`);
+export const ident = (name: string): SQL => sql.raw(`"${name}"`);
 
 async function deleteInChunks(db: SqlExecutor, chunk: (limit: number) => SQL): Promise<number> {
   let total = 0;
@@ -39,19 +44,23 @@ async function deleteInChunks(db: SqlExecutor, chunk: (limit: number) => SQL): P
   }
 }
 
-async function partitionedTables(db: SqlExecutor): Promise<Set<PartitionedTable>> {
-  const rows = await db.rows<{ relname: PartitionedTable }>(sql`
+/** Which of `tables` are partitioned here (PostgreSQL after migrations 0011/0012; never on PGlite). */
+export async function partitionedTables<T extends DayPartitionedTable>(db: SqlExecutor, tables: readonly T[]): Promise<Set<T>> {
+  const rows = await db.rows<{ relname: T }>(sql`
     select relname from pg_class
-    where relkind = 'p' and relname = any(${textArray([...PARTITIONED])}) and pg_table_is_visible(oid)`);
+    where relkind = 'p' and relname = any(${textArray([...tables])}) and pg_table_is_visible(oid)`);
   return new Set(rows.map((r) => r.relname));
 }
 
-/** One DDL statement in its own transaction, with a short lock_timeout; false when it could not get its lock. */
-async function ddl(db: Database, statement: SQL): Promise<boolean> {
+/**
+ * DDL in its own transaction, with a short lock_timeout; false when it could not get its lock (or
+ * failed otherwise): everything it did is rolled back and the next run tries again.
+ */
+async function ddl(db: Database, statements: (tx: SqlExecutor) => Promise<void>): Promise<boolean> {
   try {
     await db.transaction(async (tx) => {
       await tx.rows(sql`select set_config('lock_timeout', ${DDL_LOCK_TIMEOUT}, true)`);
-      await tx.rows(statement);
+      await statements(tx);
     });
     return true;
   } catch {
@@ -63,10 +72,18 @@ async function ddl(db: Database, statement: SQL): Promise<boolean> {
 
 /**
  * Day partitions of one table: creates today's and the next days' when missing, and drops those
- * whose every row has expired (`expiredDay(day)`). Returns the rows that went with them (the
- * planner's estimate, pg_class.reltuples: counting them would read what a drop need not).
+ * whose every row has expired (`expiredDay(day)`). `retire`, if given, runs in the drop's own
+ * transaction first (the analytics rollup sums the day into hour rows there: both or neither).
+ * Returns the rows that went with them (the planner's estimate, pg_class.reltuples, unless
+ * `retire` counts them: counting would read what a drop need not).
  */
-async function managePartitions(db: Database, table: PartitionedTable, now: Date, expiredDay: (day: string) => boolean): Promise<number> {
+export async function managePartitions(
+  db: Database,
+  table: DayPartitionedTable,
+  now: Date,
+  expiredDay: (day: string) => boolean,
+  retire?: (tx: SqlExecutor, partition: string) => Promise<number>,
+): Promise<number> {
   const partitions = await db.rows<{ relname: string; reltuples: number | string }>(sql`
     select c.relname, c.reltuples from pg_inherits i join pg_class c on c.oid = i.inhrelid
     where i.inhparent = ${table}::regclass`);
@@ -74,13 +91,23 @@ async function managePartitions(db: Database, table: PartitionedTable, now: Date
   for (let i = 0; i < DAYS_AHEAD; i++) {
     const day = utcDay(new Date(now.getTime() + i * DAY_MS));
     if (existing.has(day)) continue;
-    await ddl(db, sql`create table if not exists ${ident(partitionName(table, day))} partition of ${ident(table)} for values in (${sql.raw(`'${day}'`)})`);
+    const bounds = isRange(table)
+      ? sql.raw(`for values from ('${day}T00:00:00Z') to ('${utcDay(new Date(dayStart(day) + DAY_MS))}T00:00:00Z')`)
+      : sql.raw(`for values in ('${day}')`);
+    await ddl(db, async (tx) => {
+      await tx.rows(sql`create table if not exists ${ident(partitionName(table, day))} partition of ${ident(table)} ${bounds}`);
+    });
   }
   let dropped = 0;
   for (const p of partitions) {
     const day = dayOfPartition(table, p.relname);
     if (day === null || !expiredDay(day)) continue;
-    if (await ddl(db, sql`drop table if exists ${ident(p.relname)}`)) dropped += Math.max(0, Number(p.reltuples));
+    let rows = Math.max(0, Number(p.reltuples));
+    const done = await ddl(db, async (tx) => {
+      if (retire) rows = await retire(tx, p.relname);
+      await tx.rows(sql`drop table if exists ${ident(p.relname)}`);
+    });
+    if (done) dropped += rows;
   }
   return dropped;
 }
@@ -101,7 +128,7 @@ async function managePartitions(db: Database, table: PartitionedTable, now: Date
 export function maintenanceQueries(db: Database): Pick<MetricsStore, 'deleteExpired'> {
   return {
     async deleteExpired(opts) {
-      const partitioned = await partitionedTables(db);
+      const partitioned = await partitionedTables(db, PARTITIONED);
       const now = opts.dedupBefore;
       // The table a row delete runs on: the whole table, or only its DEFAULT partition.
       const rowsOf = (table: PartitionedTable) => ident(partitioned.has(table) ? `${table}_default` : table);

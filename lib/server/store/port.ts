@@ -365,7 +365,7 @@ export interface AnalyticsStore {
   /** Client reliability summed per `bucketSec` and kind in [from, to). */
   clientStats(opts: { from: Date; to: Date; bucketSec: number }): Promise<ClientStatsRow[]>;
   /** Minute rows before `minutesBefore` are summed into hour rows; hour rows before `hoursBefore` deleted. */
-  rollupHistory(opts: { minutesBefore: Date; hoursBefore: Date }): Promise<{
+  rollupHistory(opts: { now: Date; minutesBefore: Date; hoursBefore: Date }): Promise<{
     engagementMinutes: number;
     dropMinutes: number;
     clientMinutes: number;
