@@ -50,7 +50,11 @@ export const test = base.extend<{ expose: CreatedExpose }, { createExpose: Creat
     await provide(page);
     if (testInfo.status !== testInfo.expectedStatus) {
       const lines = log.map((e) => `${e.at} ms ${e.method} ${e.path} → ${e.outcome ?? 'NOT SETTLED'}${e.end === undefined ? '' : ` at ${e.end} ms`}`);
-      await testInfo.attach('api-requests.txt', { body: [...lines, ...errors].join('\n') || '(none)', contentType: 'text/plain' });
+      const body = [...lines, ...errors].join('\n') || '(none)';
+      await testInfo.attach('api-requests.txt', { body, contentType: 'text/plain' });
+      // The list reporter shows only the first 300 characters of an attachment; the whole log goes to
+      // the test's stdout, which it prints in full.
+      console.log(`API requests of "${testInfo.title}" (attempt ${testInfo.retry + 1}):\n${body}`);
     }
   },
   createExpose: [
