@@ -6,8 +6,10 @@ import { databaseOf } from './databases';
 export async function dumpTables(store: Store): Promise<Record<string, string>> {
   const db = databaseOf(store);
   const tables = await db.rows<{ name: string }>(sql`
-    select table_name as name from information_schema.tables
-    where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`);
+    select t.table_name as name from information_schema.tables t
+    join pg_class c on c.relname = t.table_name and c.relnamespace = 'public'::regnamespace
+    -- A partition's rows are its parent's: dumped (and excluded by a caller) under the parent's name.
+    where t.table_schema = 'public' and t.table_type = 'BASE TABLE' and not c.relispartition order by t.table_name`);
   const dump: Record<string, string> = {};
   for (const { name } of tables) {
     const rows = await db.rows<{ j: string }>(sql`select row_to_json(t)::text as j from ${sql.identifier(name)} t`);
