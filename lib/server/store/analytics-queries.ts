@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database, SqlExecutor } from './database';
-import { MINUTE_PARTITIONED, managePartitions, partitionedTables, type MinutePartitionedTable } from './maintenance-queries';
+import { MINUTE_PARTITIONED, dayEndedBy, managePartitions, partitionedTables, type MinutePartitionedTable } from './maintenance-queries';
 import type { AnalyticsStore, ClientStatsRow, EngagementDelta, EngagementPoint, TopExposeRow, WriteQueries } from './port';
 import { intArray, textArray, ts } from './sql-helpers';
 
@@ -241,7 +241,7 @@ export function analyticsQueries(db: Database): AnalyticsStore {
           db,
           table,
           opts.now,
-          (day) => Date.parse(`${day}T00:00:00Z`) + 86_400_000 <= opts.minutesBefore.getTime(),
+          dayEndedBy(opts.minutesBefore),
           async (tx, partition) => Number((await tx.rows<{ n: string | number }>(rollupFrom(table, `select * from "${partition}"`)))[0]?.n ?? 0),
         );
       }

@@ -26,6 +26,8 @@ const isRange = (table: DayPartitionedTable): table is MinutePartitionedTable =>
 
 const utcDay = (d: Date): string => d.toISOString().slice(0, 10);
 const dayStart = (day: string): number => Date.parse(`${day}T00:00:00Z`);
+/** For `managePartitions`: a day partition whose every moment is before `cutoff` may go. */
+export const dayEndedBy = (cutoff: Date) => (day: string): boolean => dayStart(day) + DAY_MS <= cutoff.getTime();
 export const partitionName = (table: DayPartitionedTable, day: string): string => `${table}_p${day.replaceAll('-', '')}`;
 const dayOfPartition = (table: DayPartitionedTable, name: string): string | null => {
   const m = new RegExp(`^${table}_p(\\d{4})(\\d{2})(\\d{2})$`).exec(name);
@@ -152,7 +154,7 @@ export function maintenanceQueries(db: Database): Pick<MetricsStore, 'deleteExpi
       );
       // Every key of a day was created before the day ended.
       if (partitioned.has('idempotency_keys')) {
-        idempotencyKeys += await managePartitions(db, 'idempotency_keys', now, (day) => dayStart(day) + DAY_MS <= opts.idempotencyBefore.getTime());
+        idempotencyKeys += await managePartitions(db, 'idempotency_keys', now, dayEndedBy(opts.idempotencyBefore));
       }
 
       const salts = await db.rows(sql`delete from view_salts where day < ${opts.saltsBeforeDay} returning day`);
